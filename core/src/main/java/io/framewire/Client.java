@@ -1,0 +1,253 @@
+package io.framewire;
+
+import io.framewire.internal.ClientCore;
+import io.framewire.internal.SessionConfig;
+import io.framewire.internal.Transports;
+import io.framewire.protocol.Setting;
+import io.framewire.protocol.Settings;
+import io.framewire.protocol.StatusCode;
+import io.framewire.spi.TransportOptions;
+import io.framewire.spi.TransportProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+
+/**
+ * A connection to one Framewire server, over any transport, shared by every call made through it.
+ *
+ * <pre>{@code
+ * try (Client client = Client.connect("tcp://127.0.0.1:7000")) {
+ *     String reply = client.call(SAY, "hello");                              // blocking
+ *     CompletableFuture<String> later = client.callAsync(SAY, "hello");     // async
+ *     String fast = client.call(SAY, "hi", CallOptions.DEFAULT.withTimeout(Duration.ofMillis(50)));
+ * }
+ * }</pre>
+ *
+ * <h2>Calls</h2>
+ * Many calls run at once on the one connection, each a stream of its own. Blocking calls are meant for
+ * virtual threads: thousands of them can wait on one client. A call that fails throws (or completes
+ * with) a {@link StatusException}: {@code UNAVAILABLE} when the server cannot be reached,
+ * {@code DEADLINE_EXCEEDED} when the deadline passes (the server is told to stop), or the status the
+ * server sent.
+ *
+ * <h2>Connection</h2>
+ * {@link #connect} connects at once and throws {@code UNAVAILABLE} with the reason if it cannot
+ * ("connection refused", "unknown host", "connect timed out"). If the connection is later lost, calls
+ * in flight fail with {@code UNAVAILABLE} and the next call reconnects.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe. Async results complete on the client's callback executor (a virtual thread per task by
+ * default), never on the connection's reader thread.
+ */
+public final class Client implements AutoCloseable {
+    private final ClientCore core;
+
+    private Client(ClientCore core) {
+        this.core = core;
+    }
+
+    /** Connects to {@code address} with default settings. */
+    public static Client connect(String address) {
+        return builder(address).connect();
+    }
+
+    /** Starts configuring a client for {@code address}, e.g. {@code tcp://host:7000} or {@code unix:///run/app.sock}. */
+    public static Builder builder(String address) {
+        return new Builder(Address.parse(address));
+    }
+
+    /** The server address this client connects to. */
+    public Address address() {
+        return core.address();
+    }
+
+    /** Calls a unary method and waits for its response. */
+    public <Req, Resp> Resp call(MethodDescriptor<Req, Resp> method, Req request) {
+        return call(method, request, CallOptions.DEFAULT);
+    }
+
+    /** Calls a unary method with options (deadline, metadata) and waits for its response. */
+    public <Req, Resp> Resp call(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+        return exchange(method, request, options).message();
+    }
+
+    /** Calls a unary method and waits for its response with the response headers and trailers. */
+    public <Req, Resp> Response<Resp> exchange(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+        requireUnary(method);
+        return core.startUnary(method, request, options).await();
+    }
+
+    /** Calls a unary method without waiting. Cancelling the future cancels the call. */
+    public <Req, Resp> CompletableFuture<Resp> callAsync(MethodDescriptor<Req, Resp> method, Req request) {
+        return callAsync(method, request, CallOptions.DEFAULT);
+    }
+
+    /** Calls a unary method with options without waiting. Cancelling the future cancels the call. */
+    public <Req, Resp> CompletableFuture<Resp> callAsync(MethodDescriptor<Req, Resp> method, Req request,
+                                                         CallOptions options) {
+        return startAsync(method, request, options, Response::message);
+    }
+
+    /**
+     * Calls a unary method without waiting, completing with the response and its metadata on the
+     * callback executor. Cancelling the returned future cancels the call.
+     */
+    public <Req, Resp> CompletableFuture<Response<Resp>> exchangeAsync(MethodDescriptor<Req, Resp> method, Req request,
+                                                                      CallOptions options) {
+        return startAsync(method, request, options, r -> r);
+    }
+
+    private <Req, Resp, T> CompletableFuture<T> startAsync(MethodDescriptor<Req, Resp> method, Req request,
+                                                           CallOptions options, java.util.function.Function<Response<Resp>, T> extract) {
+        requireUnary(method);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        ClientCore.UnaryCall<Resp> call;
+        try {
+            call = core.startUnary(method, request, options);
+        } catch (StatusException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        call.whenDone(core.callbackExecutor(), (r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(extract.apply(r));
+            }
+        });
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                call.cancel("the caller cancelled the future");
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Measures the round-trip time to the server with a PING.
+     *
+     * @throws StatusException UNAVAILABLE if the connection is gone
+     */
+    public Duration ping() {
+        try {
+            return core.ping().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof StatusException se ? se
+                    : Status.of(StatusCode.UNAVAILABLE, String.valueOf(e.getCause())).asException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.of(StatusCode.CANCELLED, "interrupted").asException(e);
+        }
+    }
+
+    /** Closes the connection. Calls in flight end with {@code CANCELLED}. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    private static void requireUnary(MethodDescriptor<?, ?> method) {
+        if (method.type() != io.framewire.protocol.MethodType.UNARY) {
+            throw new IllegalArgumentException(method.fullName() + " is " + method.type() + ", not UNARY");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Client[" + core.address() + "]";
+    }
+
+    /**
+     * Configures a {@link Client}; not thread-safe.
+     *
+     * <pre>{@code
+     * Client client = Client.builder("tcp://10.0.0.5:7000")
+     *         .connectTimeout(Duration.ofSeconds(2))
+     *         .maxMessageSize(16 << 20)
+     *         .interceptor(authInterceptor)
+     *         .connect();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final Address address;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private TransportOptions transportOptions;
+        private Settings.Builder settings = Settings.builder();
+        private final List<ClientInterceptor> interceptors = new ArrayList<>();
+        private Executor callbackExecutor;
+        private long maxQueuedBytes = 4 << 20;
+
+        private Builder(Address address) {
+            this.address = address;
+        }
+
+        /** How long connecting (and the handshake) may take; 10 seconds by default. */
+        public Builder connectTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("connect timeout must be positive");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Options of the address's transport (for example {@code TcpOptions}); its defaults otherwise. */
+        public Builder transportOptions(TransportOptions options) {
+            this.transportOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** The largest response message accepted, and request message sent; 4 MiB by default. */
+        public Builder maxMessageSize(int bytes) {
+            settings.set(Setting.MAX_MESSAGE_SIZE, bytes);
+            return this;
+        }
+
+        /** Any protocol setting this client announces (what it accepts): windows, frame size, heartbeats. */
+        public Builder setting(Setting setting, int value) {
+            settings.set(setting, value);
+            return this;
+        }
+
+        /** Adds an interceptor; interceptors run in the order added. */
+        public Builder interceptor(ClientInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /** Where async completions and listeners run; a virtual thread per task by default. */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Bytes that may wait to be written before senders block; 4 MiB by default. */
+        public Builder maxQueuedBytes(long bytes) {
+            if (bytes < 64 * 1024) {
+                throw new IllegalArgumentException("maxQueuedBytes must be at least 64 KiB");
+            }
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Connects and completes the handshake.
+         *
+         * @throws StatusException UNAVAILABLE with the reason if the server cannot be reached
+         */
+        public Client connect() {
+            TransportProvider transport = Transports.forAddress(address);
+            TransportOptions opts = transportOptions != null ? transportOptions : transport.defaultOptions();
+            Executor callbacks = callbackExecutor != null ? callbackExecutor
+                    : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-callback").factory());
+            SessionConfig config = new SessionConfig(settings.build(), maxQueuedBytes, 64 * 1024, callbacks);
+            ClientCore core = new ClientCore(address, transport, opts, connectTimeout, config, interceptors);
+            core.connect();
+            return new Client(core);
+        }
+    }
+}

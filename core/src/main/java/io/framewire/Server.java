@@ -1,0 +1,264 @@
+package io.framewire;
+
+import io.framewire.internal.Listening;
+import io.framewire.internal.ServerMethod;
+import io.framewire.internal.ServerRuntime;
+import io.framewire.internal.SessionConfig;
+import io.framewire.protocol.Setting;
+import io.framewire.protocol.Settings;
+import io.framewire.spi.TransportOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+
+/**
+ * A Framewire server: listens on one or more addresses, any transport each, and serves its services
+ * on every connection.
+ *
+ * <pre>{@code
+ * Server server = Server.builder()
+ *         .listen("tcp://0.0.0.0:7000")
+ *         .listen("unix:///run/app.sock")
+ *         .service(echoService)
+ *         .build()
+ *         .start();
+ * System.out.println("listening on " + server.addresses());
+ * ...
+ * server.close();   // graceful: running calls finish (up to a grace period), new ones are refused
+ * }</pre>
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #start} binds every address (port 0 binds an ephemeral port; {@link #addresses} reports it)
+ * and starts accepting. {@link #shutdown} stops accepting, tells every client with GOAWAY, and lets
+ * calls in flight finish; {@link #shutdownNow} also cancels them; {@link #awaitTermination} waits.
+ * {@link #close} does all three with a five-second grace period.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe. Each listener has an accept thread and each connection a reader thread, both from the
+ * transport; handlers run on a virtual thread per call unless registered {@link ExecutionMode#INLINE}.
+ */
+public final class Server implements AutoCloseable {
+    private final ServerRuntime runtime;
+    private final List<Listening> listeners = new ArrayList<>();
+    private final List<Map.Entry<Address, TransportOptions>> toListen;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private boolean started;
+    private volatile boolean shutdown;
+
+    private Server(ServerRuntime runtime, List<Map.Entry<Address, TransportOptions>> toListen) {
+        this.runtime = runtime;
+        this.toListen = toListen;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every address and starts accepting connections.
+     *
+     * @throws IllegalStateException if already started
+     * @throws StatusException UNAVAILABLE, naming the address and the reason, if an address cannot be bound
+     *         (addresses bound before it are released)
+     */
+    public Server start() {
+        lock.lock();
+        try {
+            if (started) {
+                throw new IllegalStateException("server already started");
+            }
+            started = true;
+            for (Map.Entry<Address, TransportOptions> e : toListen) {
+                listeners.add(Listening.start(e.getKey(), e.getValue(), runtime));
+            }
+        } catch (RuntimeException e) {
+            listeners.forEach(Listening::close);
+            listeners.clear();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+        return this;
+    }
+
+    /** The addresses bound, in the order given, with real ports. */
+    public List<Address> addresses() {
+        List<Address> out = new ArrayList<>();
+        for (Listening l : listeners) {
+            out.add(l.boundAddress());
+        }
+        return List.copyOf(out);
+    }
+
+    /** The first address bound. */
+    public Address address() {
+        if (listeners.isEmpty()) {
+            throw new IllegalStateException("server not started");
+        }
+        return listeners.get(0).boundAddress();
+    }
+
+    /** Open connections right now. */
+    public int connectionCount() {
+        return runtime.sessionCount();
+    }
+
+    /** Stops accepting and drains: GOAWAY to every client; calls in flight finish. Returns at once. */
+    public void shutdown() {
+        shutdown = true;
+        listeners.forEach(Listening::close);
+        runtime.shutdown();
+    }
+
+    /** Stops accepting and closes every connection now; calls in flight are cancelled. */
+    public void shutdownNow() {
+        shutdown = true;
+        listeners.forEach(Listening::close);
+        runtime.shutdownNow();
+    }
+
+    /** Whether {@link #shutdown} or {@link #shutdownNow} was called. */
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    /**
+     * Waits until every connection has closed and every listener has stopped.
+     *
+     * @return true if terminated, false if {@code timeout} passed first
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        Deadline d = Deadline.after(timeout);
+        for (Listening l : listeners) {
+            if (!l.awaitStopped(d)) {
+                return false;
+            }
+        }
+        return runtime.awaitNoSessions(d);
+    }
+
+    /** Graceful shutdown, waiting up to five seconds before closing whatever remains. Idempotent. */
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            if (!awaitTermination(Duration.ofSeconds(5))) {
+                shutdownNow();
+                awaitTermination(Duration.ofSeconds(5));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Server" + addresses();
+    }
+
+    /**
+     * Configures a {@link Server}; not thread-safe.
+     *
+     * <pre>{@code
+     * Server.builder()
+     *         .listen("tcp://127.0.0.1:0", TcpOptions.defaults().withBacklog(1024))
+     *         .service(kvService)
+     *         .interceptor(auth)
+     *         .maxMessageSize(64 << 20)
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final List<Map.Entry<Address, TransportOptions>> addresses = new ArrayList<>();
+        private final Map<String, ServerMethod> methods = new LinkedHashMap<>();
+        private final List<ServerInterceptor> interceptors = new ArrayList<>();
+        private final Settings.Builder settings = Settings.builder();
+        private Executor executor;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private long maxQueuedBytes = 4 << 20;
+
+        private Builder() {}
+
+        /** Listens on {@code address} with its transport's default options. */
+        public Builder listen(String address) {
+            addresses.add(new java.util.AbstractMap.SimpleImmutableEntry<>(Address.parse(address), null));
+            return this;
+        }
+
+        /** Listens on {@code address} with options of its transport (for example {@code TcpOptions}). */
+        public Builder listen(String address, TransportOptions options) {
+            addresses.add(new java.util.AbstractMap.SimpleImmutableEntry<>(Address.parse(address),
+                    Objects.requireNonNull(options, "options")));
+            return this;
+        }
+
+        /** Serves {@code service}'s methods. */
+        public Builder service(Service service) {
+            for (Map.Entry<String, ServerMethod> e : service.serverMethods().entrySet()) {
+                if (methods.putIfAbsent(e.getKey(), e.getValue()) != null) {
+                    throw new IllegalArgumentException("method " + e.getKey() + " is registered twice");
+                }
+            }
+            return this;
+        }
+
+        /** Adds an interceptor; interceptors run in the order added, around every call. */
+        public Builder interceptor(ServerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /** Runs handlers (and context listeners) on {@code executor} instead of a virtual thread per call. */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** How long a new connection may take to send its HELLO before it is closed; 10 seconds by default. */
+        public Builder handshakeTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("handshake timeout must be positive");
+            }
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /** The largest request message accepted, and response message sent; 4 MiB by default. */
+        public Builder maxMessageSize(int bytes) {
+            settings.set(Setting.MAX_MESSAGE_SIZE, bytes);
+            return this;
+        }
+
+        /** Any protocol setting this server announces: concurrent streams, windows, frame size, heartbeats. */
+        public Builder setting(Setting setting, int value) {
+            settings.set(setting, value);
+            return this;
+        }
+
+        /** Bytes per connection that may wait to be written before handlers block; 4 MiB by default. */
+        public Builder maxQueuedBytes(long bytes) {
+            if (bytes < 64 * 1024) {
+                throw new IllegalArgumentException("maxQueuedBytes must be at least 64 KiB");
+            }
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        public Server build() {
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("a server needs at least one address to listen on");
+            }
+            Executor handlers = executor != null ? executor
+                    : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-handler").factory());
+            SessionConfig config = new SessionConfig(settings.build(), maxQueuedBytes, 64 * 1024, handlers);
+            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, handshakeTimeout);
+            return new Server(runtime, List.copyOf(addresses));
+        }
+    }
+}

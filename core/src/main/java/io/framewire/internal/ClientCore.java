@@ -1,0 +1,351 @@
+package io.framewire.internal;
+
+import io.framewire.Address;
+import io.framewire.CallOptions;
+import io.framewire.ClientCallInfo;
+import io.framewire.ClientInterceptor;
+import io.framewire.Deadline;
+import io.framewire.MethodDescriptor;
+import io.framewire.Response;
+import io.framewire.Status;
+import io.framewire.StatusException;
+import io.framewire.protocol.Handshake;
+import io.framewire.protocol.Metadata;
+import io.framewire.protocol.StatusCode;
+import io.framewire.spi.Connection;
+import io.framewire.spi.TransportOptions;
+import io.framewire.spi.TransportProvider;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * What a {@code Client} does, over bytes: keeps one session to its address (reconnecting on the next
+ * call once it is gone), runs client interceptors, and carries unary calls. Not API.
+ */
+public final class ClientCore implements AutoCloseable {
+    private final Address address;
+    private final TransportProvider transport;
+    private final TransportOptions options;
+    private final Duration connectTimeout;
+    private final SessionConfig config;
+    private final List<ClientInterceptor> interceptors;
+    private final ReentrantLock connectLock = new ReentrantLock();
+    private volatile ClientSession current;
+    private volatile boolean closed;
+
+    public ClientCore(Address address, TransportProvider transport, TransportOptions options, Duration connectTimeout,
+                      SessionConfig config, List<ClientInterceptor> interceptors) {
+        this.address = address;
+        this.transport = transport;
+        this.options = options;
+        this.connectTimeout = connectTimeout;
+        this.config = config;
+        this.interceptors = List.copyOf(interceptors);
+    }
+
+    public Address address() {
+        return address;
+    }
+
+    /** Where completions of async calls run: never on the connection's reader. */
+    public java.util.concurrent.Executor callbackExecutor() {
+        return config.callbackExecutor();
+    }
+
+    // --- sessions ---
+
+    /** Connects now (the client's eager first connection). */
+    public void connect() {
+        session(null);
+    }
+
+    ClientSession session(Deadline deadline) {
+        ClientSession s = current;
+        if (s != null && s.acceptsCalls()) {
+            return s;
+        }
+        connectLock.lock();
+        try {
+            s = current;
+            if (s != null && s.acceptsCalls()) {
+                return s;
+            }
+            if (closed) {
+                throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
+            }
+            s = connectSession(deadline);
+            current = s;
+            return s;
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    private ClientSession connectSession(Deadline deadline) {
+        long timeoutNanos = Deadline.saturatedNanos(connectTimeout);
+        if (deadline != null) {
+            timeoutNanos = Math.min(timeoutNanos, Math.max(0, deadline.remainingNanos()));
+            if (timeoutNanos <= 0) {
+                throw Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before connecting to " + address).asException();
+            }
+        }
+        Duration timeout = Duration.ofNanos(timeoutNanos);
+        Connection conn;
+        try {
+            conn = transport.connect(address, options, timeout);
+        } catch (IOException e) {
+            throw Status.of(StatusCode.UNAVAILABLE, "cannot connect to " + address + ": " + Session.describe(e))
+                    .asException(e);
+        }
+        ClientSession s = new ClientSession(conn, transport.scheme(), config);
+        s.out.sendControl(Handshake.clientHello(config.local()), true);
+        s.start(transport.readerThreadFactory(options), Duration.ZERO);
+        try {
+            s.handshakeFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            s.failConnection(io.framewire.protocol.ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO from the server within "
+                    + timeout.toMillis() + " ms");
+            throw Status.of(StatusCode.UNAVAILABLE, "connected to " + address + " but the server did not complete the handshake within "
+                    + timeout.toMillis() + " ms").asException();
+        } catch (ExecutionException e) {
+            s.close(Status.of(StatusCode.UNAVAILABLE, "handshake failed"), null);
+            Throwable c = e.getCause();
+            String why = c instanceof StatusException se ? se.status().description() : Session.describe(c);
+            throw Status.of(StatusCode.UNAVAILABLE, "handshake with " + address + " failed: " + why).asException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            s.close(Status.of(StatusCode.CANCELLED, "interrupted"), null);
+            throw Status.of(StatusCode.CANCELLED, "interrupted while connecting to " + address).asException(e);
+        }
+        return s;
+    }
+
+    /** Round-trip time to the server. */
+    public CompletableFuture<Duration> ping() {
+        return session(null).ping();
+    }
+
+    @Override
+    public void close() {
+        connectLock.lock();
+        try {
+            closed = true;
+            ClientSession s = current;
+            if (s != null) {
+                s.close(Status.of(StatusCode.CANCELLED, "the client was closed"),
+                        new io.framewire.protocol.Frame.GoAway(0, io.framewire.protocol.ErrorCode.NO_ERROR, "client closed"));
+            }
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    // --- interceptors ---
+
+    /** The options after every interceptor, and the close listeners they registered. */
+    record Intercepted(CallOptions options, List<BiConsumer<Status, Metadata>> closeListeners) {
+        void fireClose(Status status, Metadata trailers) {
+            for (BiConsumer<Status, Metadata> l : closeListeners) {
+                try {
+                    l.accept(status, trailers);
+                } catch (RuntimeException e) {
+                    Session.LOG.log(System.Logger.Level.WARNING, "client interceptor close listener failed", e);
+                }
+            }
+        }
+    }
+
+    Intercepted intercept(MethodDescriptor<?, ?> method, CallOptions options) {
+        if (interceptors.isEmpty()) {
+            return new Intercepted(options, List.of());
+        }
+        List<BiConsumer<Status, Metadata>> listeners = new ArrayList<>(1);
+        CallOptions o = options;
+        for (ClientInterceptor i : interceptors) {
+            CallOptions current = o;
+            o = i.interceptCall(new ClientCallInfo() {
+                @Override
+                public MethodDescriptor<?, ?> method() {
+                    return method;
+                }
+
+                @Override
+                public CallOptions options() {
+                    return current;
+                }
+
+                @Override
+                public Address target() {
+                    return address;
+                }
+
+                @Override
+                public void onClose(BiConsumer<Status, Metadata> listener) {
+                    listeners.add(listener);
+                }
+            });
+            if (o == null) {
+                throw new IllegalStateException("client interceptor " + i + " returned null options");
+            }
+        }
+        return new Intercepted(o, listeners);
+    }
+
+    // --- unary ---
+
+    /** A started unary call; its raw result completes on the reader thread. */
+    public static final class UnaryCall<Resp> implements ClientStream.Listener {
+        private final MethodDescriptor<?, Resp> method;
+        private final Intercepted intercepted;
+        private final CompletableFuture<Response<byte[]>> raw = new CompletableFuture<>();
+        private volatile ClientStream stream;
+        private Metadata headers = Metadata.EMPTY;
+        private byte[] message;
+
+        UnaryCall(MethodDescriptor<?, Resp> method, Intercepted intercepted) {
+            this.method = method;
+            this.intercepted = intercepted;
+        }
+
+        @Override
+        public void onHeaders(Metadata h) {
+            headers = h;
+        }
+
+        @Override
+        public void onMessage(ClientStream s, InboundMessage m) {
+            s.consumed(m);
+            if (message != null) {
+                s.cancel(Status.of(StatusCode.INTERNAL, "more than one response message for unary method " + method.fullName()));
+                return;
+            }
+            message = m.data();
+        }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+            intercepted.fireClose(status, trailers);
+            if (status.isOk()) {
+                if (message == null) {
+                    raw.completeExceptionally(Status.of(StatusCode.INTERNAL, "the server ended unary call "
+                            + method.fullName() + " with OK but no response message").asException(trailers));
+                } else {
+                    raw.complete(Response.of(message, headers, trailers));
+                }
+            } else {
+                raw.completeExceptionally(status.asException(trailers));
+            }
+        }
+
+        /** Cancels the call (if still running) with CANCELLED. */
+        public void cancel(String why) {
+            ClientStream s = stream;
+            if (s != null) {
+                s.cancel(Status.of(StatusCode.CANCELLED, why));
+            }
+        }
+
+        /** Waits for the response on the calling thread and decodes it there. */
+        public Response<Resp> await() {
+            try {
+                return decode(raw.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel("the calling thread was interrupted");
+                throw Status.of(StatusCode.CANCELLED, "interrupted while waiting for " + method.fullName()).asException(e);
+            } catch (ExecutionException e) {
+                throw rethrow(e.getCause());
+            }
+        }
+
+        /** Completes {@code target} with the decoded response, on {@code executor}. */
+        public void whenDone(java.util.concurrent.Executor executor, BiConsumer<Response<Resp>, Throwable> target) {
+            raw.whenComplete((r, e) -> executor.execute(() -> {
+                if (e != null) {
+                    target.accept(null, e instanceof CancellationException ? e : rethrow(e));
+                    return;
+                }
+                Response<Resp> decoded;
+                try {
+                    decoded = decode(r);
+                } catch (StatusException se) {
+                    target.accept(null, se);
+                    return;
+                }
+                target.accept(decoded, null);
+            }));
+        }
+
+        private Response<Resp> decode(Response<byte[]> r) {
+            Resp value;
+            try {
+                value = method.responseCodec().decode(r.message());
+            } catch (RuntimeException e) {
+                throw Status.of(StatusCode.INTERNAL, "could not decode the response of " + method.fullName() + ": "
+                        + Session.describe(e)).asException(e);
+            }
+            return Response.of(value, r.headers(), r.trailers());
+        }
+
+        private static StatusException rethrow(Throwable t) {
+            if (t instanceof StatusException se) {
+                // A fresh exception, so the stack trace shows the caller, with the original's status and trailers.
+                StatusException e = se.status().asException(se.trailers());
+                e.addSuppressed(se);
+                return e;
+            }
+            return Status.of(StatusCode.INTERNAL, Session.describe(t)).asException(t);
+        }
+    }
+
+    /**
+     * Starts a unary call: interceptors, encoding, size checks, then CALL + MESSAGE + HALF_CLOSE.
+     *
+     * @throws StatusException if the call fails before anything is sent
+     */
+    public <Req, Resp> UnaryCall<Resp> startUnary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+        Intercepted ic = intercept(method, options);
+        UnaryCall<Resp> call = new UnaryCall<>(method, ic);
+        try {
+            Deadline deadline = ic.options().effectiveDeadline().orElse(null);
+            if (deadline != null && deadline.isExpired()) {
+                throw Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded before " + method.fullName()
+                        + " was sent").asException();
+            }
+            byte[] body;
+            try {
+                body = method.requestCodec().encode(request);
+            } catch (RuntimeException e) {
+                throw Status.of(StatusCode.INTERNAL, "could not encode the request of " + method.fullName() + ": "
+                        + Session.describe(e)).asException(e);
+            }
+            ClientSession s = session(deadline);
+            checkOutboundSize(s, body.length, "request");
+            ClientStream stream = s.newStream(method.fullName(), method.type(), deadline, call);
+            call.stream = stream;
+            s.open(stream, ic.options().metadata(), body, true);
+            return call;
+        } catch (StatusException e) {
+            call.onClose(e.status(), e.trailers());
+            throw e;
+        }
+    }
+
+    static void checkOutboundSize(Session s, int size, String what) {
+        int limit = Math.min(s.peerSettings().maxMessageSize(), s.localSettings().maxMessageSize());
+        if (size > limit) {
+            String whose = limit == s.peerSettings().maxMessageSize() ? "the server's" : "the client's";
+            throw Status.of(StatusCode.RESOURCE_EXHAUSTED, what + " message of " + size + " bytes exceeds " + whose
+                    + " maximum message size of " + limit + " bytes").asException();
+        }
+    }
+}

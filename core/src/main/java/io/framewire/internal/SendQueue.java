@@ -1,0 +1,143 @@
+package io.framewire.internal;
+
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameEncoder;
+import io.framewire.protocol.FrameLayout;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * What one stream has still to send, in order: its control frames (CALL, HEADERS, HALF_CLOSE, STATUS,
+ * CANCEL) and its messages, which are cut into fragments only as credit allows. Every field is guarded
+ * by the owning {@link Outbound}'s lock.
+ */
+final class SendQueue {
+    /** A message being sent: {@code data[sent..]} is still to go. */
+    private static final class PendingMessage {
+        final byte[] data;
+        int sent;
+        boolean started;
+
+        PendingMessage(byte[] data) {
+            this.data = data;
+        }
+    }
+
+    int streamId;
+    /** Credit the peer granted for this stream, in payload bytes. */
+    long window;
+    /** Unsent bytes of queued messages, plus encoded sizes of queued frames. */
+    long queuedBytes;
+    /** In the outbound's ready ring. */
+    boolean scheduled;
+    /** Closed: nothing more may be queued, and what is queued is dropped. */
+    boolean discarded;
+    /** Whether the stream's first frame (its CALL, for a client) has been handed to the writer. */
+    boolean opened;
+    /** An async sender asked and was told "not ready"; tell it when it is. */
+    boolean readyWanted;
+    /** Queued bytes below which an async sender is told it is ready again. */
+    long readyThreshold;
+    /** Called (via the outbound) when {@link #readyWanted} and the queue drains below the threshold. */
+    Runnable onReady;
+
+    private final ArrayDeque<Object> items = new ArrayDeque<>();
+
+    SendQueue(long initialWindow) {
+        this.window = initialWindow;
+    }
+
+    boolean isEmpty() {
+        return items.isEmpty();
+    }
+
+    void addFrame(Frame frame) {
+        items.add(frame);
+        queuedBytes += FrameEncoder.encodedLength(frame);
+    }
+
+    void addMessage(byte[] data) {
+        items.add(new PendingMessage(data));
+        queuedBytes += FrameLayout.MESSAGE_LENGTH_PREFIX + data.length;
+    }
+
+    /** Drops everything queued; returns the bytes dropped. */
+    long clear() {
+        items.clear();
+        long dropped = queuedBytes;
+        queuedBytes = 0;
+        return dropped;
+    }
+
+    /** Credit the next fragment needs at least, or 0 if the head is not a message (or nothing is queued). */
+    int creditNeeded() {
+        Object head = items.peek();
+        if (head instanceof PendingMessage m) {
+            int prefix = m.started ? 0 : FrameLayout.MESSAGE_LENGTH_PREFIX;
+            return prefix + Math.min(1, m.data.length - m.sent);
+        }
+        return 0;
+    }
+
+    /**
+     * Moves frames into {@code batch}: control frames as they come, and message data up to
+     * {@code dataQuantum} bytes of fragments, each no larger than {@code maxFragment} and within the
+     * stream's and the connection's credit.
+     *
+     * @param connectionWindow a one-element array holding the connection credit, decremented here
+     * @return bytes (encoded) moved into the batch
+     */
+    long pollInto(List<Frame> batch, int dataQuantum, int maxFragment, long[] connectionWindow) {
+        long moved = 0;
+        int data = 0;
+        while (!items.isEmpty()) {
+            Object head = items.peek();
+            if (head instanceof Frame f) {
+                items.poll();
+                int n = FrameEncoder.encodedLength(f);
+                batch.add(f);
+                queuedBytes -= n;
+                moved += n;
+                opened = true;
+                continue;
+            }
+            if (data >= dataQuantum) {
+                break;
+            }
+            PendingMessage m = (PendingMessage) head;
+            int prefix = m.started ? 0 : FrameLayout.MESSAGE_LENGTH_PREFIX;
+            long credit = Math.min(window, connectionWindow[0]);
+            int remaining = m.data.length - m.sent;
+            long room = Math.min(credit - prefix, Math.min(maxFragment - prefix, dataQuantum - data));
+            if (room < Math.min(1, remaining) || credit < prefix) {
+                break; // waits for credit
+            }
+            int take = (int) Math.min(remaining, room);
+            Frame.Message frag = new Frame.Message(streamId, m.started ? -1 : m.data.length, m.data, m.sent, take);
+            m.started = true;
+            m.sent += take;
+            int payload = prefix + take;
+            window -= payload;
+            connectionWindow[0] -= payload;
+            queuedBytes -= payload;
+            data += take;
+            moved += FrameLayout.HEADER_LENGTH + payload;
+            batch.add(frag);
+            if (m.sent < m.data.length) {
+                break; // one fragment of an unfinished message per turn, so other streams interleave
+            }
+            items.poll();
+        }
+        return moved;
+    }
+
+    /** Whether something could be sent now, given the connection credit. */
+    boolean sendable(long connectionWindow) {
+        Object head = items.peek();
+        if (head == null) {
+            return false;
+        }
+        int need = creditNeeded();
+        return need == 0 || (window >= need && connectionWindow >= need);
+    }
+}

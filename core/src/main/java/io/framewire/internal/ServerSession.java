@@ -1,0 +1,175 @@
+package io.framewire.internal;
+
+import io.framewire.Deadline;
+import io.framewire.Peer;
+import io.framewire.Status;
+import io.framewire.protocol.ErrorCode;
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.Handshake;
+import io.framewire.protocol.Metadata;
+import io.framewire.protocol.ProtocolException;
+import io.framewire.protocol.StatusCode;
+import io.framewire.spi.Connection;
+import io.framewire.spi.TransportProvider;
+
+/** The server end of a connection: answers the HELLO, opens a {@link ServerStream} per CALL. */
+final class ServerSession extends Session {
+    final ServerRuntime runtime;
+    private final Peer peer;
+
+    /** Highest client stream id seen; written by the reader, read by shutdown. */
+    private volatile int lastStreamId;
+
+    ServerSession(Connection connection, TransportProvider transport, ServerRuntime runtime) {
+        super(connection, transport.scheme(), runtime.sessionConfig);
+        this.runtime = runtime;
+        this.peer = Peer.of(transport.scheme(), connection.remoteAddress(), connection.peerCredentials());
+        runtime.sessions.add(this);
+    }
+
+    void start(TransportProvider transport, io.framewire.spi.TransportOptions options) {
+        start(transport.readerThreadFactory(options), runtime.handshakeTimeout);
+    }
+
+    @Override
+    void onHello(Frame.Hello hello) {
+        int version = Handshake.chooseVersion(hello);
+        out.sendControl(Handshake.serverHello(version, localSettings()), false);
+        opened(hello.settings());
+        if (runtime.draining) {
+            goAway();
+        }
+    }
+
+    @Override
+    void onStreamFrame(Frame frame) {
+        switch (frame) {
+            case Frame.Call c -> onCall(c);
+            case Frame.Message m -> onMessageFrame(m);
+            case Frame.HalfClose h -> {
+                StreamBase s = streams.get(h.streamId());
+                if (s == null) {
+                    checkKnownStream(h.streamId(), "HALF_CLOSE");
+                    return;
+                }
+                ((ServerStream) s).onHalfClose();
+            }
+            case Frame.Cancel c -> {
+                StreamBase s = streams.get(c.streamId());
+                if (s == null) {
+                    checkKnownStream(c.streamId(), "CANCEL");
+                    return;
+                }
+                ((ServerStream) s).onCancel(c);
+            }
+            case Frame.Subscribe s -> out.sendControl(new Frame.SubscriptionEnd(s.subscriptionId(), StatusCode.UNIMPLEMENTED,
+                    "this server has no broker"), false);
+            case Frame.Unsubscribe u -> { }
+            case Frame.Publish p -> {
+                if (p.ackId() != 0) {
+                    out.sendControl(new Frame.Ack(p.ackId(), StatusCode.UNIMPLEMENTED, "this server has no broker"), false);
+                }
+            }
+            default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame.type() + " may only be sent by a server");
+        }
+    }
+
+    private void onCall(Frame.Call c) {
+        int id = c.streamId();
+        if ((id & 1) == 0 || id <= lastStreamId) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CALL on stream " + id
+                    + ": client stream ids must be odd and increasing (last was " + lastStreamId + ")");
+        }
+        lastStreamId = id;
+        if (state != State.OPEN) {
+            refuse(id, StatusCode.UNAVAILABLE, "the server is shutting down; the call was not processed");
+            return;
+        }
+        int maxStreams = localSettings().maxConcurrentStreams();
+        if (streams.size() >= maxStreams) {
+            refuse(id, StatusCode.UNAVAILABLE, "too many concurrent streams (limit " + maxStreams + "); the call was not processed");
+            return;
+        }
+        int metadataSize = c.metadata().encodedSize();
+        if (metadataSize > localSettings().maxMetadataSize()) {
+            refuse(id, StatusCode.RESOURCE_EXHAUSTED, "request metadata of " + metadataSize
+                    + " bytes exceeds the server's limit of " + localSettings().maxMetadataSize() + " bytes");
+            return;
+        }
+        ServerMethod method = runtime.methods.get(c.method());
+        if (method == null) {
+            refuse(id, StatusCode.UNIMPLEMENTED, "unknown method " + c.method());
+            return;
+        }
+        if (method.descriptor().type() != c.methodType()) {
+            refuse(id, StatusCode.UNIMPLEMENTED, "method " + c.method() + " is " + method.descriptor().type()
+                    + " but was called as " + c.methodType());
+            return;
+        }
+        Deadline deadline = c.hasDeadline() ? Deadline.afterNanos(c.timeoutNanos()) : null;
+        ServerCallContextImpl ctx = new ServerCallContextImpl(c.method(), c.metadata(), peer, deadline,
+                config.callbackExecutor());
+        ServerStream stream = new ServerStream(this, id, method, ctx);
+        streams.put(id, stream);
+        if (deadline != null && !stream.armDeadline(deadline)) {
+            stream.end(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded on arrival"), Metadata.EMPTY, null, true);
+        }
+    }
+
+    /** Ends a call before it started: a STATUS on the connection queue (the stream has nothing else). */
+    private void refuse(int streamId, StatusCode code, String message) {
+        out.sendControl(new Frame.Status(streamId, code, message, Metadata.EMPTY), false);
+    }
+
+    @Override
+    void checkKnownStream(int streamId, String frameType) {
+        if (streamId > lastStreamId || (streamId & 1) == 0) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frameType + " for stream " + streamId
+                    + ", which the client never opened");
+        }
+        // Otherwise the stream existed and has ended: frames still in flight are dropped.
+    }
+
+    @Override
+    void onGoAway(Frame.GoAway goAway) {
+        // The client is going away: it opens no more calls; in-flight calls finish normally.
+    }
+
+    void streamEnded(ServerStream stream) {
+        streams.remove(stream.id(), stream);
+        if (state == State.DRAINING && streams.isEmpty()) {
+            closeGracefully();
+        }
+    }
+
+    /** Graceful drain: GOAWAY now, close once the calls in flight have finished. */
+    void goAway() {
+        if (state != State.OPEN) {
+            if (state == State.HANDSHAKING) {
+                close(Status.of(StatusCode.UNAVAILABLE, "server shutting down"), null);
+            }
+            return;
+        }
+        state = State.DRAINING;
+        out.sendControl(new Frame.GoAway(lastStreamId, ErrorCode.NO_ERROR, "server shutting down"), mayWrite());
+        if (streams.isEmpty()) {
+            closeGracefully();
+        }
+    }
+
+    /** Closes now, cancelling calls in flight; the GOAWAY tells the client which calls were processed. */
+    void closeNow() {
+        close(Status.of(StatusCode.UNAVAILABLE, "the server shut down"),
+                new Frame.GoAway(lastStreamId, ErrorCode.NO_ERROR, "server shut down"));
+    }
+
+    private void closeGracefully() {
+        out.closeWhenFlushed(CLOSE_GRACE_MILLIS);
+        close(Status.of(StatusCode.UNAVAILABLE, "server shut down"), null, false);
+    }
+
+    @Override
+    void onClosed(Status status) {
+        runtime.sessions.remove(this);
+    }
+}

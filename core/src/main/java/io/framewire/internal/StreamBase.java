@@ -1,0 +1,274 @@
+package io.framewire.internal;
+
+import io.framewire.protocol.ErrorCode;
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameLayout;
+import io.framewire.protocol.ProtocolException;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What client and server streams share: the send queue, and on the receive side message reassembly
+ * and flow-control credit. Reassembly runs on the connection's reader thread only; credit is returned
+ * from whichever thread consumes a message.
+ */
+abstract class StreamBase {
+    final Session session;
+    final SendQueue out;
+
+    /** Credit the peer still has for this stream (what it may send before we grant more). */
+    private final AtomicLong recvCredit;
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile java.util.concurrent.ScheduledFuture<?> deadlineTimer;
+    /** Consumed bytes not yet returned to the peer as credit. */
+    private final AtomicLong unacked = new AtomicLong();
+
+    // The message being received. Reader thread, except the reservation fields (guarded by lock).
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private byte[] assembling;
+    private int assembled;
+    private int expected = -1;
+    private long discarding;
+    /** Bytes reserved (or asked for) for the message in progress when it is larger than a window; else 0. */
+    private long reservation;
+    private boolean reserved;
+    /** Payload bytes of the message in progress not yet credited while it waits for its reservation. */
+    private long uncredited;
+
+    StreamBase(Session session) {
+        this.session = session;
+        this.out = new SendQueue(session.peerSettings().initialStreamWindow());
+        this.recvCredit = new AtomicLong(session.localSettings().initialStreamWindow());
+    }
+
+    int id() {
+        return out.streamId;
+    }
+
+    /**
+     * Takes one MESSAGE fragment, checking credit and sequencing. Returns a complete message, or null
+     * while a message is incomplete or being discarded.
+     *
+     * @throws ProtocolException for a credit or sequencing violation (a connection error)
+     */
+    final InboundMessage acceptFragment(Frame.Message m) {
+        int payload = m.payloadLength();
+        if (recvCredit.addAndGet(-payload) < 0) {
+            throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "stream " + id() + " received " + payload
+                    + " bytes beyond its credit");
+        }
+        if (m.first()) {
+            if (expected >= 0 || discarding > 0) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id()
+                        + ": a new message started before the previous one was complete");
+            }
+            int limit = session.maxInboundMessageSize();
+            if (m.messageLength() > limit) {
+                discarding = m.messageLength() - m.length();
+                consumed(payload);
+                onMessageTooLarge(m.messageLength(), limit);
+                return null;
+            }
+            if (m.length() == m.messageLength()) {
+                // The common case: a whole message in one frame. The decoder allocated exactly its bytes.
+                byte[] whole = m.offset() == 0 && m.length() == m.data().length ? m.data()
+                        : Arrays.copyOfRange(m.data(), m.offset(), m.offset() + m.length());
+                return InboundMessage.ordinary(whole);
+            }
+            expected = m.messageLength();
+            // Grow with what arrives rather than trust the announced length: memory follows credit.
+            assembling = new byte[Math.min(expected, Math.max(m.length() * 2, 4096))];
+            assembled = 0;
+            long wire = (long) FrameLayout.MESSAGE_LENGTH_PREFIX + expected;
+            if (wire > session.localSettings().initialStreamWindow()) {
+                // Larger than a window: it can only arrive if credit flows before it is complete.
+                reserve(wire);
+            }
+        } else if (discarding > 0) {
+            discarding -= m.length();
+            if (discarding < 0) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id()
+                        + ": more message bytes than the message length announced");
+            }
+            consumed(payload);
+            return null;
+        } else if (expected < 0) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id()
+                    + ": a MESSAGE continuation without a message in progress");
+        }
+        if (assembled + m.length() > expected) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id()
+                    + ": more message bytes than the message length announced (" + expected + ")");
+        }
+        if (assembled + m.length() > assembling.length) {
+            assembling = Arrays.copyOf(assembling, (int) Math.min(expected, Math.max((long) assembling.length * 2,
+                    assembled + m.length())));
+        }
+        System.arraycopy(m.data(), m.offset(), assembling, assembled, m.length());
+        assembled += m.length();
+        long settled = creditArrival(payload);
+        if (assembled < expected) {
+            return null;
+        }
+        byte[] msg = assembling;
+        assembling = null;
+        expected = -1;
+        return new InboundMessage(msg, settled);
+    }
+
+    private void reserve(long bytes) {
+        lock.lock();
+        try {
+            reservation = bytes;
+            reserved = false;
+            uncredited = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (session.messageBudget().reserveOrWait(this, bytes)) {
+            reservationGranted();
+        }
+    }
+
+    /**
+     * Settles a fragment of the message in progress: a reserved message's credit flows back now; one
+     * waiting for its reservation keeps its bytes uncredited. Returns the reservation the finished
+     * message carries (0 for an ordinary message, whose credit flows back when it is consumed).
+     */
+    private long creditArrival(int payload) {
+        long r;
+        boolean creditNow;
+        lock.lock();
+        try {
+            r = reservation;
+            creditNow = r > 0 && reserved;
+            if (r > 0 && !reserved) {
+                uncredited += payload;
+            }
+            if (assembled == expected) {
+                reservation = 0;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (creditNow) {
+            consumed(payload);
+        }
+        return r;
+    }
+
+    /** The reservation asked for the message in progress (for the budget's queue). */
+    final long pendingReservation() {
+        lock.lock();
+        try {
+            return reservation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The budget granted the reservation: credit what has arrived so far, and from now on as it arrives. */
+    final void reservationGranted() {
+        long owed;
+        lock.lock();
+        try {
+            reserved = true;
+            owed = uncredited;
+            uncredited = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (owed > 0) {
+            consumed((int) owed);
+        }
+    }
+
+    /** Whether a message is partly received (for truncation checks at stream end). */
+    final boolean midMessage() {
+        return expected >= 0;
+    }
+
+    /**
+     * The application consumed {@code message}: return its credit to the peer (in batches of half a
+     * window), or release its reservation. Any thread.
+     */
+    final void consumed(InboundMessage message) {
+        if (message.reservation() > 0) {
+            session.messageBudget().release(message.reservation());
+        } else {
+            consumed(FrameLayout.MESSAGE_LENGTH_PREFIX + message.data().length);
+        }
+    }
+
+    /** The stream has ended: give back a reservation held or awaited by a message that will never finish. */
+    final void releaseReservation() {
+        long r;
+        boolean held;
+        lock.lock();
+        try {
+            r = reservation;
+            held = reserved;
+            reservation = 0;
+            reserved = false;
+            uncredited = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (r > 0) {
+            if (held) {
+                session.messageBudget().release(r);
+            } else {
+                session.messageBudget().forget(this);
+            }
+        }
+    }
+
+    private void consumed(int payloadBytes) {
+        session.connectionConsumed(payloadBytes);
+        long threshold = Math.max(1, session.localSettings().initialStreamWindow() / 2);
+        long u = unacked.addAndGet(payloadBytes);
+        if (u >= threshold && unacked.compareAndSet(u, 0)) {
+            recvCredit.addAndGet(u);
+            if (wantsMoreMessages()) {
+                session.sendCredit(id(), u);
+            }
+        }
+    }
+
+    /** Claims the end of the stream: true for the one caller that ends it. Stops its timer and gives back its reservation. */
+    final boolean markEnded() {
+        if (!ended.compareAndSet(false, true)) {
+            return false;
+        }
+        java.util.concurrent.ScheduledFuture<?> t = deadlineTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        releaseReservation();
+        return true;
+    }
+
+    final boolean isEnded() {
+        return ended.get();
+    }
+
+    /** Runs {@code onExpiry} on the timer thread once {@code nanos} have passed, unless the stream ends first. */
+    final void armTimer(long nanos, Runnable onExpiry) {
+        deadlineTimer = Timers.schedule(onExpiry, Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (ended.get()) {
+            deadlineTimer.cancel(false);
+        }
+    }
+
+    /** A complete message arrived (reader thread). */
+    abstract void onInboundMessage(InboundMessage message);
+
+    /** Whether the peer may still send messages on this stream (else credit is not worth sending). */
+    abstract boolean wantsMoreMessages();
+
+    /** A message above the maximum arrived: end the call with RESOURCE_EXHAUSTED naming both sizes. */
+    abstract void onMessageTooLarge(long size, int limit);
+
+    /** The connection is gone; end the stream with {@code status}. */
+    abstract void onSessionClosed(io.framewire.Status status);
+}

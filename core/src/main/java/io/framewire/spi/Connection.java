@@ -1,0 +1,58 @@
+package io.framewire.spi;
+
+import io.framewire.PeerCredentials;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * One connected, ordered, reliable byte channel, as a stream transport provides it.
+ *
+ * <h2>Call order and threading</h2>
+ * <ul>
+ *   <li>{@link #read} is called by exactly one thread at a time (the connection's reader, made by
+ *       {@link TransportProvider#readerThreadFactory}).</li>
+ *   <li>{@link #write} is called by at most one thread at a time (the engine serialises writers),
+ *       possibly concurrently with {@link #read}.</li>
+ *   <li>{@link #close} may be called from any thread, any number of times; the first call closes the
+ *       channel and makes blocked {@code read} and {@code write} calls in other threads return or throw
+ *       promptly. After it, no method but {@code close} is called.</li>
+ * </ul>
+ */
+public interface Connection extends AutoCloseable {
+
+    /**
+     * Reads at least one byte into {@code dst}, blocking until some arrive.
+     *
+     * @return the number of bytes read, or -1 once the peer has closed its side (end of stream)
+     * @throws IOException if the connection failed or was closed locally
+     */
+    int read(ByteBuffer dst) throws IOException;
+
+    /**
+     * Writes every remaining byte of {@code src}, blocking while the transport's send buffer is full.
+     * Returning means the bytes were handed to the transport (for sockets: the kernel's send buffer),
+     * not that the peer has them.
+     *
+     * @throws IOException if the connection failed or was closed
+     */
+    void write(ByteBuffer src) throws IOException;
+
+    /** Closes the channel both ways; idempotent, never throws. */
+    @Override
+    void close();
+
+    /** The peer's address in the transport's URI form, e.g. {@code tcp://127.0.0.1:53112}. */
+    String remoteAddress();
+
+    /** This end's address in the transport's URI form. */
+    String localAddress();
+
+    /**
+     * The peer process's credentials as the kernel reports them, for transports with
+     * {@link TransportCapability#PEER_CREDENTIALS}; empty otherwise.
+     */
+    default Optional<PeerCredentials> peerCredentials() {
+        return Optional.empty();
+    }
+}

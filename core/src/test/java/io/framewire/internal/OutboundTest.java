@@ -1,0 +1,196 @@
+package io.framewire.internal;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameLayout;
+import io.framewire.protocol.StatusCode;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The write side: who writes, coalescing, the byte bound, interleaving, credit. */
+@Timeout(30)
+class OutboundTest {
+    private final RecordingConnection conn = new RecordingConnection();
+    private final Outbound out = new Outbound(conn, 256 * 1024, e -> { }, Runnable::run);
+
+    @AfterEach
+    void close() {
+        out.closeNow();
+    }
+
+    private SendQueue stream(int id, long window) {
+        SendQueue q = new SendQueue(window);
+        q.streamId = id;
+        return q;
+    }
+
+    private void queue(SendQueue q, byte[] message, boolean mayWrite) {
+        out.lock().lock();
+        try {
+            assertTrue(out.enqueueLocked(q, null, message));
+        } finally {
+            out.lock().unlock();
+        }
+        out.flush(mayWrite);
+    }
+
+    @Test
+    void anIdleConnectionIsWrittenByTheCallingThreadItself() {
+        out.sendControl(new Frame.Ping(1), true);
+        assertEquals(1, conn.writes.size());
+        assertSame(Thread.currentThread(), conn.writes.get(0).thread());
+    }
+
+    @Test
+    void aThreadThatMustNotBlockHandsTheWriteToAnother() {
+        out.sendControl(new Frame.Ping(1), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.writes.size() == 1);
+        assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
+    }
+
+    @Test
+    void framesQueuedDuringAWriteGoOutTogetherInOneWrite() throws Exception {
+        conn.hold();
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> out.sendControl(new Frame.Ping(0), true));
+        assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
+        for (int i = 1; i <= 100; i++) {
+            assertTrue(out.sendControl(new Frame.Ping(i), true)); // returns at once: a write is in progress
+        }
+        conn.open();
+        first.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 101);
+        assertEquals(2, conn.writes.size(), "the first frame, then the other hundred in one write");
+        List<Frame> frames = conn.frames();
+        for (int i = 0; i <= 100; i++) {
+            assertEquals(new Frame.Ping(i), frames.get(i));
+        }
+    }
+
+    @Test
+    void theQueueIsBoundedInBytes() throws Exception {
+        conn.hold();
+        SendQueue q = stream(1, Integer.MAX_VALUE);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        CompletableFuture.runAsync(() -> queue(q, new byte[1000], true));
+        assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
+        queue(q, new byte[300 * 1024], true); // now above the 256 KiB bound
+        long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        assertFalse(out.awaitRoom(q, Long.MAX_VALUE, soon), "a sender must wait while the queue is full");
+        assertFalse(out.isReady(q, Long.MAX_VALUE));
+        conn.open();
+        assertTrue(out.awaitRoom(q, Long.MAX_VALUE, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+    }
+
+    @Test
+    void aSmallMessageIsNotHeldBehindALargeOne() throws Exception {
+        conn.hold();
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        // Occupy the writer so both messages are queued before the next batch is made.
+        CompletableFuture.runAsync(() -> out.sendControl(new Frame.Ping(0), true));
+        assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
+        SendQueue large = stream(1, Integer.MAX_VALUE);
+        SendQueue small = stream(3, Integer.MAX_VALUE);
+        queue(large, new byte[4 << 20], true);
+        queue(small, new byte[10], true);
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() >= 4);
+        List<Frame> frames = conn.frames();
+        assertEquals(new Frame.Ping(0), frames.get(0));
+        assertEquals(1, frames.get(1).streamId());
+        assertTrue(((Frame.Message) frames.get(1)).length() <= FrameLayout.MAX_FRAGMENT_PAYLOAD);
+        assertEquals(3, frames.get(2).streamId(), "the small message goes right after one fragment of the large one");
+    }
+
+    @Test
+    void aMessageWaitsForCreditAndGoesWhenItArrives() {
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        SendQueue q = stream(1, 104);
+        queue(q, new byte[300], true);
+        assertEquals(List.of(100), fragmentLengths()); // 4 bytes of length prefix + 100 bytes
+        assertTrue(out.addStreamCredit(q, 150));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fragmentLengths().equals(List.of(100, 150)));
+        assertTrue(out.addStreamCredit(q, 1000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fragmentLengths().equals(List.of(100, 150, 50)));
+    }
+
+    @Test
+    void connectionCreditLimitsAllStreamsTogether() {
+        out.peerSettings(200, 1 << 20);
+        SendQueue a = stream(1, Integer.MAX_VALUE);
+        SendQueue b = stream(3, Integer.MAX_VALUE);
+        queue(a, new byte[150], true);
+        queue(b, new byte[150], true);
+        int sent = fragmentLengths().stream().mapToInt(Integer::intValue).sum();
+        assertTrue(sent <= 200 - 8, "sent " + sent + " data bytes on a 200-byte connection window");
+        assertTrue(out.addConnectionCredit(1000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fragmentLengths().stream().mapToInt(Integer::intValue).sum() == 300);
+    }
+
+    @Test
+    void creditOverflowingTheWindowIsRefused() {
+        SendQueue q = stream(1, Integer.MAX_VALUE - 10);
+        assertFalse(out.addStreamCredit(q, 11));
+        assertTrue(out.addStreamCredit(q, 10));
+    }
+
+    @Test
+    void finishDropsWhatIsUnsentAndSendsTheFinalFrame() {
+        conn.hold();
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        SendQueue q = stream(1, 10); // too little credit: the message stays queued
+        q.opened = true;
+        queue(q, new byte[1000], false);
+        out.finish(q, new Frame.Cancel(1, StatusCode.CANCELLED, "stop"), false);
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().stream().anyMatch(f -> f instanceof Frame.Cancel));
+        assertTrue(conn.frames().stream().filter(f -> f instanceof Frame.Message)
+                .allMatch(f -> ((Frame.Message) f).length() <= 10));
+        out.lock().lock();
+        try {
+            assertFalse(out.enqueueLocked(q, null, new byte[1]), "a finished stream accepts nothing more");
+        } finally {
+            out.lock().unlock();
+        }
+    }
+
+    @Test
+    void aStreamThatNeverReachedTheWireSendsNothingWhenCancelled() {
+        conn.hold();
+        SendQueue q = stream(1, 1000);
+        out.lock().lock();
+        try {
+            out.enqueueLocked(q, new Frame.HalfClose(1), null);
+        } finally {
+            out.lock().unlock();
+        }
+        out.finish(q, new Frame.Cancel(1, StatusCode.CANCELLED, "never mind"), false);
+        out.sendControl(new Frame.Ping(9), false);
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !conn.frames().isEmpty());
+        assertEquals(List.of(new Frame.Ping(9)), conn.frames());
+    }
+
+    @Test
+    void closeAfterWritesTheLastFrameThenCloses() {
+        out.sendControl(new Frame.Ping(1), true);
+        out.closeAfter(new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bye"), 5000);
+        await().atMost(Duration.ofSeconds(10)).until(out::isClosed);
+        assertEquals(new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bye"), conn.frames().get(1));
+        assertFalse(out.sendControl(new Frame.Ping(2), true));
+    }
+
+    private List<Integer> fragmentLengths() {
+        return conn.frames().stream().filter(f -> f instanceof Frame.Message).map(f -> ((Frame.Message) f).length()).toList();
+    }
+}

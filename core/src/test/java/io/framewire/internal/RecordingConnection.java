@@ -1,0 +1,88 @@
+package io.framewire.internal;
+
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameDecoder;
+import io.framewire.spi.Connection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection that records every write (its bytes and its thread) and can hold writes at a gate, to
+ * play a peer that has stopped reading. Reads block until close.
+ */
+final class RecordingConnection implements Connection {
+    record Write(byte[] bytes, Thread thread) {}
+
+    final List<Write> writes = new CopyOnWriteArrayList<>();
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    final CountDownLatch writeStarted = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    /** Holds every write until {@link #open()}. */
+    void hold() {
+        gate = new CountDownLatch(1);
+    }
+
+    void open() {
+        gate.countDown();
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        return -1;
+    }
+
+    @Override
+    public void write(ByteBuffer src) throws IOException {
+        writeStarted.countDown();
+        try {
+            if (!gate.await(20, TimeUnit.SECONDS)) {
+                throw new IOException("gate never opened");
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        if (closed.getCount() == 0) {
+            throw new IOException("closed");
+        }
+        byte[] b = new byte[src.remaining()];
+        src.get(b);
+        writes.add(new Write(b, Thread.currentThread()));
+    }
+
+    /** Every frame written so far, in order (the frames written after a HELLO-less start). */
+    List<Frame> frames() {
+        FrameDecoder d = FrameDecoder.afterHandshake(Integer.MAX_VALUE);
+        List<Frame> out = new ArrayList<>();
+        for (Write w : writes) {
+            d.decode(ByteBuffer.wrap(w.bytes()), out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        open();
+    }
+
+    @Override
+    public String remoteAddress() {
+        return "test://peer";
+    }
+
+    @Override
+    public String localAddress() {
+        return "test://local";
+    }
+}

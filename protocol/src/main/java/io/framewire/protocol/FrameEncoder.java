@@ -1,0 +1,188 @@
+package io.framewire.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Writes frames as bytes ({@code PROTOCOL.md} sections 1 to 3). Stateless and thread-safe.
+ *
+ * <pre>{@code
+ * ByteBuffer out = ByteBuffer.allocate(FrameEncoder.encodedLength(frame));
+ * FrameEncoder.encode(frame, out);
+ * }</pre>
+ *
+ * <p>The encoder checks what the type system cannot: strings and metadata that do not fit their
+ * length fields, and values out of range, throw {@link IllegalArgumentException} before anything is
+ * written.
+ */
+public final class FrameEncoder {
+    private FrameEncoder() {}
+
+    /** Bytes {@code frame} takes on the wire, length prefix included. */
+    public static int encodedLength(Frame frame) {
+        return FrameLayout.HEADER_LENGTH + payloadLength(frame);
+    }
+
+    /** The frame as a new array: for tests and tools; the I/O path encodes into buffers. */
+    public static byte[] encode(Frame frame) {
+        ByteBuffer b = ByteBuffer.allocate(encodedLength(frame));
+        encode(frame, b);
+        return b.array();
+    }
+
+    /**
+     * Writes {@code frame} at {@code dst}'s position and advances it.
+     *
+     * @throws java.nio.BufferOverflowException if {@code dst} has less room than {@link #encodedLength}
+     */
+    public static void encode(Frame frame, ByteBuffer dst) {
+        int payload = payloadLength(frame);
+        if (dst.remaining() < FrameLayout.HEADER_LENGTH + payload) {
+            throw new java.nio.BufferOverflowException();
+        }
+        dst.putInt(FrameLayout.MIN_LENGTH + payload);
+        dst.put((byte) frame.type().code());
+        dst.put((byte) frame.flags());
+        dst.putInt(frame.streamId());
+        switch (frame) {
+            case Frame.Hello h -> {
+                dst.putInt(FrameLayout.MAGIC);
+                dst.put((byte) h.minVersion());
+                dst.put((byte) h.maxVersion());
+                for (Setting s : Setting.values()) {
+                    dst.putShort((short) s.id());
+                    dst.putInt(h.settings().get(s));
+                }
+            }
+            case Frame.Ping p -> dst.putLong(p.payload());
+            case Frame.Pong p -> dst.putLong(p.payload());
+            case Frame.GoAway g -> {
+                dst.putInt(g.lastStreamId());
+                dst.putShort((short) g.code().code());
+                putStr16(dst, g.message());
+            }
+            case Frame.Error e -> {
+                dst.putShort((short) e.code().code());
+                putStr16(dst, e.message());
+            }
+            case Frame.Credit c -> dst.putInt(c.increment());
+            case Frame.Call c -> {
+                dst.put((byte) c.methodType().code());
+                if (c.hasDeadline()) {
+                    dst.putLong(c.timeoutNanos());
+                }
+                putStr16(dst, c.method());
+                putMetadata(dst, c.metadata());
+            }
+            case Frame.Headers h -> putMetadata(dst, h.metadata());
+            case Frame.Message m -> {
+                if (m.first()) {
+                    dst.putInt(m.messageLength());
+                }
+                dst.put(m.data(), m.offset(), m.length());
+            }
+            case Frame.HalfClose ignored -> { }
+            case Frame.Status s -> {
+                dst.put((byte) s.code().code());
+                putStr16(dst, s.message());
+                putMetadata(dst, s.trailers());
+            }
+            case Frame.Cancel c -> {
+                dst.put((byte) c.code().code());
+                putStr16(dst, c.message());
+            }
+            case Frame.Subscribe s -> {
+                putStr16(dst, s.pattern());
+                putStr16(dst, s.queueGroup());
+                dst.put((byte) s.policy().code());
+                dst.putInt(s.maxMessages());
+                dst.putInt(s.maxBytes());
+                dst.putInt(s.blockTimeoutMillis());
+                dst.putInt(s.initialCredit());
+            }
+            case Frame.Unsubscribe ignored -> { }
+            case Frame.Publish p -> {
+                putStr16(dst, p.topic());
+                putStr16(dst, p.replyTo());
+                putMetadata(dst, p.metadata());
+                dst.put(p.data());
+            }
+            case Frame.Deliver d -> {
+                dst.putLong(d.sequence());
+                putStr16(dst, d.topic());
+                putStr16(dst, d.replyTo());
+                putMetadata(dst, d.metadata());
+                dst.put(d.data());
+            }
+            case Frame.Gap g -> {
+                dst.putLong(g.firstSequence());
+                dst.putLong(g.lastSequence());
+                dst.put((byte) g.reason().code());
+            }
+            case Frame.Ack a -> {
+                dst.put((byte) a.code().code());
+                putStr16(dst, a.message());
+            }
+            case Frame.SubscriptionEnd e -> {
+                dst.put((byte) e.code().code());
+                putStr16(dst, e.message());
+            }
+        }
+    }
+
+    /** Payload bytes of {@code frame}: what follows the 10-byte header. */
+    static int payloadLength(Frame frame) {
+        return switch (frame) {
+            case Frame.Hello h -> FrameLayout.HELLO_FIXED_PAYLOAD_LENGTH
+                    + Setting.values().length * FrameLayout.SETTING_LENGTH;
+            case Frame.Ping p -> 8;
+            case Frame.Pong p -> 8;
+            case Frame.GoAway g -> 4 + 2 + str16Length(g.message());
+            case Frame.Error e -> 2 + str16Length(e.message());
+            case Frame.Credit c -> 4;
+            case Frame.Call c -> 1 + (c.hasDeadline() ? 8 : 0) + str16Length(c.method()) + c.metadata().encodedSize();
+            case Frame.Headers h -> h.metadata().encodedSize();
+            case Frame.Message m -> m.payloadLength();
+            case Frame.HalfClose h -> 0;
+            case Frame.Status s -> 1 + str16Length(s.message()) + s.trailers().encodedSize();
+            case Frame.Cancel c -> 1 + str16Length(c.message());
+            case Frame.Subscribe s -> str16Length(s.pattern()) + str16Length(s.queueGroup()) + 1 + 16;
+            case Frame.Unsubscribe u -> 0;
+            case Frame.Publish p -> str16Length(p.topic()) + str16Length(p.replyTo()) + p.metadata().encodedSize()
+                    + p.data().length;
+            case Frame.Deliver d -> 8 + str16Length(d.topic()) + str16Length(d.replyTo()) + d.metadata().encodedSize()
+                    + d.data().length;
+            case Frame.Gap g -> 17;
+            case Frame.Ack a -> 1 + str16Length(a.message());
+            case Frame.SubscriptionEnd e -> 1 + str16Length(e.message());
+        };
+    }
+
+    private static int str16Length(String s) {
+        int n = Utf8.length(s);
+        if (n > 0xFFFF) {
+            throw new IllegalArgumentException("string of " + n + " UTF-8 bytes does not fit a str16 (max 65535)");
+        }
+        return 2 + n;
+    }
+
+    private static void putStr16(ByteBuffer dst, String s) {
+        int n = Utf8.length(s);
+        dst.putShort((short) n);
+        Utf8.put(dst, s, n);
+    }
+
+    private static void putMetadata(ByteBuffer dst, Metadata md) {
+        int n = md.size();
+        dst.putShort((short) n);
+        for (int i = 0; i < n; i++) {
+            String k = md.rawKey(i);
+            byte[] v = md.rawValue(i);
+            dst.put((byte) k.length());
+            for (int j = 0; j < k.length(); j++) {
+                dst.put((byte) k.charAt(j));
+            }
+            dst.putShort((short) v.length);
+            dst.put(v);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package io.framewire.protocol;
+
+/** Parses one complete frame payload into its {@link Frame} record; every inconsistency is a {@link ProtocolException}. */
+final class FrameParser {
+    private FrameParser() {}
+
+    /** Parses a HELLO payload whose magic has already been checked and consumed. */
+    static Frame.Hello parseHello(byte[] payload) {
+        Reader r = new Reader(FrameType.HELLO, 0, payload);
+        int min = r.u8("min version");
+        int max = r.u8("max version");
+        if (min > max) {
+            throw malformed(FrameType.HELLO, 0, "min version " + min + " is above max version " + max);
+        }
+        if (r.remaining() % FrameLayout.SETTING_LENGTH != 0) {
+            throw malformed(FrameType.HELLO, 0, "settings take " + r.remaining()
+                    + " bytes, not a multiple of " + FrameLayout.SETTING_LENGTH);
+        }
+        Settings.Builder settings = Settings.builder();
+        while (r.remaining() > 0) {
+            int id = r.u16("setting id");
+            int value = r.u32("setting value");
+            Setting s = Setting.of(id).orElse(null);
+            if (s == null) {
+                continue; // unknown settings are ignored, so new ones need no new version
+            }
+            if (!s.accepts(value)) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "HELLO setting " + s + " = "
+                        + Integer.toUnsignedString(value) + " is outside [" + s.min() + ", " + s.max() + "]");
+            }
+            settings.set(s, value);
+        }
+        return new Frame.Hello(min, max, settings.build());
+    }
+
+    /**
+     * Parses a frame of a known type. For MESSAGE, {@code messageLength} is the length read from a
+     * first fragment's prefix, or -1 for a continuation.
+     */
+    static Frame parse(int typeCode, int flags, int streamId, int messageLength, byte[] payload) {
+        FrameType type = FrameType.orNull(typeCode);
+        Reader r = new Reader(type, streamId, payload);
+        Frame frame = switch (type) {
+            case HELLO -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "a second HELLO");
+            case PING -> {
+                requireConnection(type, streamId);
+                yield new Frame.Ping(r.u64("payload"));
+            }
+            case PONG -> {
+                requireConnection(type, streamId);
+                yield new Frame.Pong(r.u64("payload"));
+            }
+            case GOAWAY -> {
+                requireConnection(type, streamId);
+                int last = r.u32("last stream id") & FrameLayout.STREAM_ID_MASK;
+                ErrorCode code = ErrorCode.of(r.u16("error code"));
+                yield new Frame.GoAway(last, code, r.str16("message"));
+            }
+            case ERROR -> {
+                requireConnection(type, streamId);
+                ErrorCode code = ErrorCode.of(r.u16("error code"));
+                yield new Frame.Error(code, r.str16("message"));
+            }
+            case CREDIT -> {
+                boolean subscription = (flags & FrameLayout.FLAG_SUBSCRIPTION) != 0;
+                if (subscription) {
+                    requireStream(type, streamId);
+                }
+                int increment = r.u32("increment");
+                if (increment <= 0) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CREDIT on stream " + streamId
+                            + " has increment " + Integer.toUnsignedString(increment) + ", outside [1, 2^31-1]");
+                }
+                yield new Frame.Credit(streamId, subscription, increment);
+            }
+            case CALL -> {
+                requireStream(type, streamId);
+                int shape = r.u8("shape");
+                MethodType methodType = MethodType.ofOrNull(shape);
+                if (methodType == null) {
+                    throw malformed(type, streamId, "unknown call shape " + shape);
+                }
+                long timeout = -1;
+                if ((flags & FrameLayout.FLAG_DEADLINE) != 0) {
+                    timeout = r.u64("timeout");
+                    if (timeout < 0) {
+                        timeout = Long.MAX_VALUE; // beyond 292 years: no practical deadline
+                    }
+                }
+                String method = r.str16("method");
+                yield new Frame.Call(streamId, methodType, timeout, method, r.metadata());
+            }
+            case HEADERS -> {
+                requireStream(type, streamId);
+                yield new Frame.Headers(streamId, r.metadata());
+            }
+            case MESSAGE -> {
+                requireStream(type, streamId);
+                r.skipToEnd();
+                yield new Frame.Message(streamId, messageLength, payload, 0, payload.length);
+            }
+            case HALF_CLOSE -> {
+                requireStream(type, streamId);
+                yield new Frame.HalfClose(streamId);
+            }
+            case STATUS -> {
+                requireStream(type, streamId);
+                StatusCode code = StatusCode.of(r.u8("status"));
+                String message = r.str16("message");
+                yield new Frame.Status(streamId, code, message, r.metadata());
+            }
+            case CANCEL -> {
+                requireStream(type, streamId);
+                StatusCode code = StatusCode.of(r.u8("status"));
+                yield new Frame.Cancel(streamId, code, r.str16("reason"));
+            }
+            case SUBSCRIBE -> {
+                requireStream(type, streamId);
+                String pattern = r.str16("pattern");
+                String group = r.str16("queue group");
+                int policyCode = r.u8("overflow policy");
+                OverflowPolicy policy = OverflowPolicy.ofOrNull(policyCode);
+                if (policy == null) {
+                    throw malformed(type, streamId, "unknown overflow policy " + policyCode);
+                }
+                int maxMessages = r.u32("max messages");
+                int maxBytes = r.u32("max bytes");
+                int blockTimeout = r.u32("block timeout");
+                int credit = r.u32("initial credit");
+                yield new Frame.Subscribe(streamId, pattern, group, policy, maxMessages, maxBytes, blockTimeout, credit);
+            }
+            case UNSUBSCRIBE -> {
+                requireStream(type, streamId);
+                yield new Frame.Unsubscribe(streamId);
+            }
+            case PUBLISH -> {
+                boolean ack = (flags & FrameLayout.FLAG_ACK_REQUESTED) != 0;
+                if (ack != (streamId != 0)) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "PUBLISH with ack id " + streamId
+                            + (ack ? " and" : " but without") + " flag ACK_REQUESTED");
+                }
+                String topic = r.str16("topic");
+                String replyTo = r.str16("reply-to");
+                Metadata md = r.metadata();
+                yield new Frame.Publish(streamId, topic, replyTo, md, r.rest());
+            }
+            case DELIVER -> {
+                requireStream(type, streamId);
+                long seq = r.u64("sequence");
+                String topic = r.str16("topic");
+                String replyTo = r.str16("reply-to");
+                Metadata md = r.metadata();
+                boolean noResponders = (flags & FrameLayout.FLAG_NO_RESPONDERS) != 0;
+                yield new Frame.Deliver(streamId, noResponders, seq, topic, replyTo, md, r.rest());
+            }
+            case GAP -> {
+                requireStream(type, streamId);
+                long first = r.u64("first sequence");
+                long last = r.u64("last sequence");
+                int reasonCode = r.u8("reason");
+                GapReason reason = GapReason.ofOrNull(reasonCode);
+                if (reason == null) {
+                    throw malformed(type, streamId, "unknown gap reason " + reasonCode);
+                }
+                if (Long.compareUnsigned(first, last) > 0) {
+                    throw malformed(type, streamId, "gap " + Long.toUnsignedString(first) + ".."
+                            + Long.toUnsignedString(last) + " is empty");
+                }
+                yield new Frame.Gap(streamId, first, last, reason);
+            }
+            case ACK -> {
+                requireStream(type, streamId);
+                StatusCode code = StatusCode.of(r.u8("status"));
+                yield new Frame.Ack(streamId, code, r.str16("message"));
+            }
+            case SUBSCRIPTION_END -> {
+                requireStream(type, streamId);
+                StatusCode code = StatusCode.of(r.u8("status"));
+                yield new Frame.SubscriptionEnd(streamId, code, r.str16("message"));
+            }
+        };
+        r.requireEnd();
+        return frame;
+    }
+
+    private static void requireConnection(FrameType type, int streamId) {
+        if (streamId != 0) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, type + " must be on stream 0, got " + streamId);
+        }
+    }
+
+    private static void requireStream(FrameType type, int streamId) {
+        if (streamId == 0) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, type + " must not be on stream 0");
+        }
+    }
+
+    static ProtocolException malformed(FrameType type, int streamId, String what) {
+        return new ProtocolException(ErrorCode.MALFORMED_FRAME, type + " frame on stream " + streamId + ": " + what);
+    }
+
+    /** A bounds-checked cursor over one payload. */
+    private static final class Reader {
+        private final FrameType type;
+        private final int streamId;
+        private final byte[] b;
+        private int pos;
+
+        Reader(FrameType type, int streamId, byte[] b) {
+            this.type = type;
+            this.streamId = streamId;
+            this.b = b;
+        }
+
+        int remaining() {
+            return b.length - pos;
+        }
+
+        private void need(int n, String field) {
+            if (b.length - pos < n) {
+                throw malformed(type, streamId, field + " needs " + n + " bytes at offset " + pos + " but only "
+                        + (b.length - pos) + " remain");
+            }
+        }
+
+        int u8(String field) {
+            need(1, field);
+            return b[pos++] & 0xFF;
+        }
+
+        int u16(String field) {
+            need(2, field);
+            int v = ((b[pos] & 0xFF) << 8) | (b[pos + 1] & 0xFF);
+            pos += 2;
+            return v;
+        }
+
+        int u32(String field) {
+            need(4, field);
+            int v = FrameDecoder.getInt(b, pos);
+            pos += 4;
+            return v;
+        }
+
+        long u64(String field) {
+            need(8, field);
+            long v = ((long) FrameDecoder.getInt(b, pos) << 32) | (FrameDecoder.getInt(b, pos + 4) & 0xFFFF_FFFFL);
+            pos += 8;
+            return v;
+        }
+
+        String str16(String field) {
+            int n = u16(field + " length");
+            need(n, field);
+            String s = Utf8.decode(b, pos, n);
+            if (s == null) {
+                throw malformed(type, streamId, field + " at offset " + pos + " is not valid UTF-8");
+            }
+            pos += n;
+            return s;
+        }
+
+        Metadata metadata() {
+            int count = u16("metadata count");
+            if (count == 0) {
+                return Metadata.EMPTY;
+            }
+            Metadata.Builder md = Metadata.builder();
+            for (int i = 0; i < count; i++) {
+                int keyLength = u8("metadata key length");
+                need(keyLength, "metadata key");
+                String key = new String(b, pos, keyLength, java.nio.charset.StandardCharsets.ISO_8859_1);
+                String keyProblem = Metadata.keyProblem(key);
+                if (keyProblem != null) {
+                    throw malformed(type, streamId, keyProblem);
+                }
+                pos += keyLength;
+                int valueLength = u16("metadata value length");
+                need(valueLength, "metadata value");
+                byte[] value = java.util.Arrays.copyOfRange(b, pos, pos + valueLength);
+                pos += valueLength;
+                if (!Metadata.isBinaryKey(key)) {
+                    String valueProblem = Metadata.asciiValueProblem(value);
+                    if (valueProblem != null) {
+                        throw malformed(type, streamId, valueProblem + " (key '" + key + "')");
+                    }
+                }
+                md.add(key, value);
+            }
+            return md.build();
+        }
+
+        byte[] rest() {
+            byte[] out = java.util.Arrays.copyOfRange(b, pos, b.length);
+            pos = b.length;
+            return out;
+        }
+
+        void skipToEnd() {
+            pos = b.length;
+        }
+
+        void requireEnd() {
+            if (pos != b.length) {
+                throw malformed(type, streamId, (b.length - pos) + " unexpected trailing bytes");
+            }
+        }
+    }
+}

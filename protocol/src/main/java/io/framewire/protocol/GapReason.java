@@ -1,0 +1,27 @@
+package io.framewire.protocol;
+
+/** Why a broker discarded messages of a subscription (GAP frame). */
+public enum GapReason {
+    DROPPED_OLDEST(1),
+    DROPPED_NEWEST(2),
+    BLOCK_TIMEOUT(3);
+
+    private final int code;
+
+    GapReason(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    static GapReason ofOrNull(int code) {
+        for (GapReason r : values()) {
+            if (r.code == code) {
+                return r;
+            }
+        }
+        return null;
+    }
+}
