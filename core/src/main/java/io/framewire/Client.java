@@ -129,6 +129,32 @@ public final class Client implements AutoCloseable {
     }
 
     /**
+     * Starts a call of any shape whose responses this thread pulls ({@link ClientCall#receive},
+     * {@link ClientCall#responses}). The CALL goes out at once; send requests, then half-close.
+     *
+     * <pre>{@code
+     * try (ClientCall<Query, Row> call = client.newCall(SCAN, CallOptions.DEFAULT)) {
+     *     call.sendLast(query);
+     *     for (Row row : call.responses()) { ... }
+     * }
+     * }</pre>
+     *
+     * @throws StatusException if the call cannot start (for example {@code UNAVAILABLE})
+     */
+    public <Req, Resp> ClientCall<Req, Resp> newCall(MethodDescriptor<Req, Resp> method, CallOptions options) {
+        return core.startCall(method, options, null);
+    }
+
+    /**
+     * Starts a call of any shape whose events are pushed to {@code listener}, on the callback executor,
+     * one at a time. A call that cannot start is reported to the listener's {@code onClose}.
+     */
+    public <Req, Resp> ClientCall<Req, Resp> startCall(MethodDescriptor<Req, Resp> method, CallOptions options,
+                                                       ClientCall.Listener<Resp> listener) {
+        return core.startCall(method, options, Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
      * Measures the round-trip time to the server with a PING.
      *
      * @throws StatusException UNAVAILABLE if the connection is gone

@@ -14,8 +14,14 @@ import java.util.Objects;
  * <pre>{@code
  * Service echo = Service.builder("demo.Echo")
  *         .unary(SAY, (request, ctx) -> "echo: " + request)
+ *         .serverStreaming(COUNT, (n, call) -> { for (int i = 0; i < n; i++) call.send(i); })
+ *         .clientStreaming(SUM, call -> { int s = 0; for (int x : call.requests()) s += x; return s; })
+ *         .bidiStreaming(CHAT, call -> { for (String line : call.requests()) call.send("> " + line); })
  *         .build();
  * }</pre>
+ *
+ * <p>Blocking handlers run on a virtual thread per call. An {@link AsyncHandler} serves any shape
+ * without one, the way gRPC's server API does.
  *
  * <p>Every method's name must start with the service name. Immutable once built.
  */
@@ -77,6 +83,38 @@ public final class Service {
                                          UnaryHandler<Req, Resp> handler) {
             requireType(method, io.framewire.protocol.MethodType.UNARY);
             return add(ServerMethod.unary(method, mode, Objects.requireNonNull(handler, "handler")));
+        }
+
+        /** Registers a server-streaming method: one request, responses sent through the call. */
+        public <Req, Resp> Builder serverStreaming(MethodDescriptor<Req, Resp> method,
+                                                   ServerStreamingHandler<Req, Resp> handler) {
+            requireType(method, io.framewire.protocol.MethodType.SERVER_STREAMING);
+            return add(ServerMethod.serverStreaming(method, Objects.requireNonNull(handler, "handler")));
+        }
+
+        /** Registers a client-streaming method: requests pulled from the call, one response returned. */
+        public <Req, Resp> Builder clientStreaming(MethodDescriptor<Req, Resp> method,
+                                                   ClientStreamingHandler<Req, Resp> handler) {
+            requireType(method, io.framewire.protocol.MethodType.CLIENT_STREAMING);
+            return add(ServerMethod.clientStreaming(method, Objects.requireNonNull(handler, "handler")));
+        }
+
+        /** Registers a bidirectional-streaming method. */
+        public <Req, Resp> Builder bidiStreaming(MethodDescriptor<Req, Resp> method,
+                                                 BidiStreamingHandler<Req, Resp> handler) {
+            requireType(method, io.framewire.protocol.MethodType.BIDI_STREAMING);
+            return add(ServerMethod.bidiStreaming(method, Objects.requireNonNull(handler, "handler")));
+        }
+
+        /** Registers a method of any shape served without a thread per call; {@code start} runs on a virtual thread. */
+        public <Req, Resp> Builder async(MethodDescriptor<Req, Resp> method, AsyncHandler<Req, Resp> handler) {
+            return async(method, ExecutionMode.VIRTUAL_THREAD, handler);
+        }
+
+        /** Registers a method of any shape served without a thread per call, starting it as {@code mode} says. */
+        public <Req, Resp> Builder async(MethodDescriptor<Req, Resp> method, ExecutionMode mode,
+                                         AsyncHandler<Req, Resp> handler) {
+            return add(ServerMethod.async(method, Objects.requireNonNull(mode, "mode"), Objects.requireNonNull(handler, "handler")));
         }
 
         private Builder add(ServerMethod m) {

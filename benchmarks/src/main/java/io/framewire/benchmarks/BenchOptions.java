@@ -28,7 +28,7 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
 
     static final String USAGE = """
             usage: Harness [--duration=SECONDS] [--warmup=SECONDS] [--systems=framewire,raw,grpc]
-                           [--payloads=64,4096] [--outstanding=32] [--reader=virtual|platform]
+                           [--payloads=64,4096] [--outstanding=32] [--reader=auto|virtual|platform]
                            [--fw-handler=virtual|inline]
               --duration     seconds each phase is measured (default 8)
               --warmup       seconds each phase runs unmeasured first, and of load per system before them (default 3)
@@ -121,9 +121,10 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
 
     private static TcpOptions.ReaderThreads readerThreads(String value) {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "auto" -> TcpOptions.ReaderThreads.AUTO;
             case "virtual" -> TcpOptions.ReaderThreads.VIRTUAL;
             case "platform" -> TcpOptions.ReaderThreads.PLATFORM;
-            default -> throw new IllegalArgumentException("--reader must be virtual or platform, got '" + value + "'");
+            default -> throw new IllegalArgumentException("--reader must be auto, virtual or platform, got '" + value + "'");
         };
     }
 

@@ -2,6 +2,7 @@ package io.framewire.internal;
 
 import io.framewire.Address;
 import io.framewire.CallOptions;
+import io.framewire.ClientCall;
 import io.framewire.ClientCallInfo;
 import io.framewire.ClientInterceptor;
 import io.framewire.Deadline;
@@ -108,7 +109,7 @@ public final class ClientCore implements AutoCloseable {
         }
         ClientSession s = new ClientSession(conn, transport.scheme(), config);
         s.out.sendControl(Handshake.clientHello(config.local()), true);
-        s.start(transport.readerThreadFactory(options), Duration.ZERO);
+        s.start(conn.readerThreads(), Duration.ZERO);
         try {
             s.handshakeFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -232,7 +233,7 @@ public final class ClientCore implements AutoCloseable {
         }
 
         @Override
-        public void onClose(Status status, Metadata trailers) {
+        public void onClose(Status status, Metadata trailers, boolean fromServer) {
             intercepted.fireClose(status, trailers);
             if (status.isOk()) {
                 if (message == null) {
@@ -335,8 +336,47 @@ public final class ClientCore implements AutoCloseable {
             s.open(stream, ic.options().metadata(), body, true);
             return call;
         } catch (StatusException e) {
-            call.onClose(e.status(), e.trailers());
+            call.onClose(e.status(), e.trailers(), false);
             throw e;
+        }
+    }
+
+    /**
+     * Starts a call of any shape: CALL now, messages as the application sends them. Pulled when
+     * {@code listener} is null, pushed to it otherwise. A pulled call that cannot start throws; a
+     * pushed one tells its listener.
+     */
+    public <Req, Resp> ClientCall<Req, Resp> startCall(MethodDescriptor<Req, Resp> method, CallOptions options,
+                                                       ClientCall.Listener<Resp> listener) {
+        SerialExecutor serial = listener == null ? null : new SerialExecutor(config.callbackExecutor());
+        ClientCallImpl<Req, Resp> call = null;
+        try {
+            Intercepted ic = intercept(method, options);
+            call = new ClientCallImpl<>(method, ic, listener, serial);
+            Deadline deadline = ic.options().effectiveDeadline().orElse(null);
+            if (deadline != null && deadline.isExpired()) {
+                throw Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded before " + method.fullName()
+                        + " started").asException();
+            }
+            ClientSession s = session(deadline);
+            ClientStream stream = s.newStream(method.fullName(), method.type(), deadline, call);
+            call.attach(stream);
+            s.open(stream, ic.options().metadata(), null, false);
+            if (listener != null) {
+                // After open: before it, nobody can have asked isReady(), so no onReady can be owed.
+                s.out.watchReady(stream.out, config.streamReadyThreshold(), stream::notifyReady);
+            }
+            return call;
+        } catch (StatusException e) {
+            if (call == null) {
+                // An interceptor refused the call before it existed.
+                call = new ClientCallImpl<>(method, new Intercepted(options, List.of()), listener, serial);
+            }
+            call.onClose(e.status(), e.trailers(), false);
+            if (listener == null) {
+                throw e;
+            }
+            return call;
         }
     }
 

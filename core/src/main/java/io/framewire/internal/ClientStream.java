@@ -24,7 +24,12 @@ final class ClientStream extends StreamBase {
         /** A response message; the listener calls {@link #consumed} once the application has taken it. */
         void onMessage(ClientStream stream, InboundMessage message);
 
-        void onClose(Status status, Metadata trailers);
+        /**
+         * The call ended. {@code fromServer}: the server's STATUS ended it, so messages that arrived
+         * before it are the server's output and come first; otherwise (cancel, deadline, lost
+         * connection) undelivered messages are dropped.
+         */
+        void onClose(Status status, Metadata trailers, boolean fromServer);
 
         /** The stream has room to send again (only after {@link ClientStream#isReady} said no). */
         default void onReady() {}
@@ -134,7 +139,7 @@ final class ClientStream extends StreamBase {
             headersReceived = true;
             listener.onHeaders(Metadata.EMPTY);
         }
-        end(io.framewire.Status.of(s.code(), s.message()), s.trailers(), false);
+        end(io.framewire.Status.of(s.code(), s.message()), s.trailers(), false, true);
     }
 
     private boolean checkMetadataSize(Metadata md, String what) {
@@ -166,6 +171,10 @@ final class ClientStream extends StreamBase {
 
     /** Ends the call once; with {@code sendCancel}, tells the server with CANCEL (if it ever heard of the call). */
     void end(Status status, Metadata trailers, boolean sendCancel) {
+        end(status, trailers, sendCancel, false);
+    }
+
+    private void end(Status status, Metadata trailers, boolean sendCancel, boolean fromServer) {
         if (!markEnded()) {
             return;
         }
@@ -174,7 +183,7 @@ final class ClientStream extends StreamBase {
                         status.description()) : null;
         session.out.finish(out, last, session.mayWrite());
         clientSession.streamEnded(this);
-        listener.onClose(status, trailers);
+        listener.onClose(status, trailers, fromServer);
     }
 
     void notifyReady() {

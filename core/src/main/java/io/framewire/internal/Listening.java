@@ -21,15 +21,13 @@ import java.util.concurrent.locks.LockSupport;
 public final class Listening {
     private final Acceptor acceptor;
     private final TransportProvider transport;
-    private final TransportOptions options;
     private final ServerRuntime runtime;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closing;
 
-    private Listening(Acceptor acceptor, TransportProvider transport, TransportOptions options, ServerRuntime runtime) {
+    private Listening(Acceptor acceptor, TransportProvider transport, ServerRuntime runtime) {
         this.acceptor = acceptor;
         this.transport = transport;
-        this.options = options;
         this.runtime = runtime;
     }
 
@@ -47,9 +45,9 @@ public final class Listening {
         } catch (IOException e) {
             throw Status.of(StatusCode.UNAVAILABLE, "cannot listen on " + address + ": " + Session.describe(e)).asException(e);
         }
-        Listening l = new Listening(acceptor, transport, options, runtime);
+        Listening l = new Listening(acceptor, transport, runtime);
         OpenResources.opened(l);
-        transport.readerThreadFactory(options).newThread(l::acceptLoop).start();
+        acceptor.acceptThreads().newThread(l::acceptLoop).start();
         return l;
     }
 
@@ -77,7 +75,7 @@ public final class Listening {
                     return;
                 }
                 ServerSession s = new ServerSession(c, transport, runtime);
-                s.start(transport, options);
+                s.start();
             }
         } finally {
             stopped.countDown();

@@ -148,6 +148,7 @@ final class Outbound {
      */
     void endLocked(SendQueue q) {
         q.discarded = true;
+        readyWaiters.remove(q);
         if (!q.isEmpty()) {
             finishing.put(q.streamId, q);
         }
@@ -200,6 +201,7 @@ final class Outbound {
             }
             q.discarded = true; // after addFrame: nothing else may follow the final frame
             waitingForConnectionCredit.remove(q);
+            readyWaiters.remove(q);
             room.signalAll();
         } finally {
             lock.unlock();

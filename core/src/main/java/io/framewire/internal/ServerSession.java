@@ -27,8 +27,8 @@ final class ServerSession extends Session {
         runtime.sessions.add(this);
     }
 
-    void start(TransportProvider transport, io.framewire.spi.TransportOptions options) {
-        start(transport.readerThreadFactory(options), runtime.handshakeTimeout);
+    void start() {
+        start(connection.readerThreads(), runtime.handshakeTimeout);
     }
 
     @Override
@@ -112,8 +112,10 @@ final class ServerSession extends Session {
         ServerStream stream = new ServerStream(this, id, method, ctx);
         streams.put(id, stream);
         if (deadline != null && !stream.armDeadline(deadline)) {
-            stream.end(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded on arrival"), Metadata.EMPTY, null, true);
+            stream.abort(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded on arrival"), true);
+            return;
         }
+        stream.started();
     }
 
     /** Ends a call before it started: a STATUS on the connection queue (the stream has nothing else). */

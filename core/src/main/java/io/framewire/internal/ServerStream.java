@@ -2,25 +2,32 @@ package io.framewire.internal;
 
 import io.framewire.Deadline;
 import io.framewire.ExecutionMode;
+import io.framewire.ServerCall;
 import io.framewire.ServerInterceptor;
 import io.framewire.Status;
 import io.framewire.StatusException;
+import io.framewire.protocol.ErrorCode;
 import io.framewire.protocol.Frame;
 import io.framewire.protocol.Metadata;
+import io.framewire.protocol.ProtocolException;
 import io.framewire.protocol.StatusCode;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One call on the server side: collects the request, runs the handler through the interceptors, and
- * sends the response and the final status. The call ends exactly once, whichever comes first: the
- * handler's result, the client's CANCEL, the deadline, or the connection closing.
+ * One call on the server side: feeds requests to the handler (collected first for unary and
+ * server-streaming methods, streamed for the others), runs the handler through the interceptors,
+ * and sends responses and the final status. The call ends exactly once, by one of two paths:
+ * {@link #finish} when the handler ends it, {@link #abort} for everything else (the client's CANCEL,
+ * the deadline, the connection closing, a broken request).
  */
 final class ServerStream extends StreamBase {
     private final ServerSession serverSession;
     private final ServerMethod method;
     final ServerCallContextImpl context;
+    /** The typed call of a streaming method; null for unary ones, which need none. */
+    private final ServerCallImpl<?, ?> call;
 
     // Reader thread only.
     private byte[] request;
@@ -32,6 +39,7 @@ final class ServerStream extends StreamBase {
         this.method = method;
         this.context = context;
         out.streamId = streamId;
+        this.call = method.kind() == ServerMethod.Kind.UNARY ? null : method.newCall(this);
     }
 
     /** Arms the deadline timer; returns false if the deadline has already passed. */
@@ -40,9 +48,18 @@ final class ServerStream extends StreamBase {
         if (left <= 0) {
             return false;
         }
-        armTimer(left, () -> end(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded on the server after "
-                + TimeUnit.NANOSECONDS.toMillis(left) + " ms"), Metadata.EMPTY, null, true));
+        armTimer(left, () -> abort(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded on the server after "
+                + TimeUnit.NANOSECONDS.toMillis(left) + " ms"), true));
         return true;
+    }
+
+    /** The stream is registered: start a handler that runs from the call's start. */
+    void started() {
+        switch (method.kind()) {
+            case PULL -> dispatch(() -> runBlocking(null));
+            case ASYNC -> dispatch(this::startAsync);
+            default -> { } // unary and server streaming start once the request is complete
+        }
     }
 
     // --- reader thread ---
@@ -50,45 +67,46 @@ final class ServerStream extends StreamBase {
     @Override
     void onInboundMessage(InboundMessage message) {
         if (halfClosed) {
-            throw new io.framewire.protocol.ProtocolException(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR,
-                    "stream " + id() + ": MESSAGE after HALF_CLOSE");
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id() + ": MESSAGE after HALF_CLOSE");
         }
+        if (call != null && method.kind() != ServerMethod.Kind.SERVER_STREAMING) {
+            call.inbox.add(message);
+            return;
+        }
+        consumed(message);
         if (request != null) {
-            consumed(message);
-            end(Status.of(StatusCode.INTERNAL, "more than one request message for " + method.descriptor().type()
-                    + " method " + method.descriptor().fullName()), Metadata.EMPTY, null, true);
+            abort(Status.of(StatusCode.INTERNAL, "more than one request message for " + method.descriptor().type()
+                    + " method " + method.descriptor().fullName()), true);
             return;
         }
         request = message.data();
-        consumed(message);
     }
 
     void onHalfClose() {
         if (halfClosed) {
-            throw new io.framewire.protocol.ProtocolException(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR,
-                    "stream " + id() + ": a second HALF_CLOSE");
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id() + ": a second HALF_CLOSE");
         }
         halfClosed = true;
         if (isEnded()) {
             return;
         }
+        if (call != null && method.kind() != ServerMethod.Kind.SERVER_STREAMING) {
+            call.inbox.finish();
+            return;
+        }
         if (request == null) {
-            end(Status.of(StatusCode.INTERNAL, "half-closed without a request message for unary method "
-                    + method.descriptor().fullName()), Metadata.EMPTY, null, true);
+            abort(Status.of(StatusCode.INTERNAL, "half-closed without a request message for " + method.descriptor().type()
+                    + " method " + method.descriptor().fullName()), true);
             return;
         }
         byte[] req = request;
         request = null;
-        if (method.mode() == ExecutionMode.INLINE) {
-            runUnary(req);
-        } else {
-            serverSession.runtime.handlerExecutor.execute(() -> runUnary(req));
-        }
+        dispatch(() -> runBlocking(req));
     }
 
     void onCancel(Frame.Cancel cancel) {
         String why = cancel.message().isEmpty() ? "cancelled by the client" : "cancelled by the client: " + cancel.message();
-        end(Status.of(cancel.code(), why), Metadata.EMPTY, null, false);
+        abort(Status.of(cancel.code(), why), false);
     }
 
     @Override
@@ -98,35 +116,74 @@ final class ServerStream extends StreamBase {
 
     @Override
     void onMessageTooLarge(long size, int limit) {
-        end(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request message of " + size
-                + " bytes exceeds the server's maximum message size of " + limit + " bytes"), Metadata.EMPTY, null, true);
+        abort(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request message of " + size
+                + " bytes exceeds the server's maximum message size of " + limit + " bytes"), true);
     }
 
     @Override
     void onSessionClosed(Status status) {
-        end(Status.of(StatusCode.CANCELLED, "connection closed: " + status.description()), Metadata.EMPTY, null, false);
+        abort(Status.of(StatusCode.CANCELLED, "connection closed: " + status.description()), false);
     }
 
-    // --- handler thread ---
+    // --- handler threads ---
 
-    private void runUnary(byte[] req) {
+    private void dispatch(Runnable r) {
+        if (method.mode() == ExecutionMode.INLINE) {
+            r.run();
+        } else {
+            serverSession.runtime.handlerExecutor.execute(r);
+        }
+    }
+
+    /** Runs a blocking handler through the interceptors; its return ends the call. */
+    private void runBlocking(byte[] req) {
         byte[][] response = new byte[1][];
+        boolean[] ran = new boolean[1];
         try {
-            runChain(0, () -> response[0] = method.unaryInvoker().invoke(req, context));
-            if (response[0] == null) {
-                // An interceptor returned without proceeding and without refusing.
-                throw Status.of(StatusCode.INTERNAL, "an interceptor did not proceed").asException();
+            runChain(0, () -> {
+                ran[0] = true;
+                response[0] = method.runner().run(this, call, req);
+            });
+            if (!ran[0]) {
+                throw Status.of(StatusCode.INTERNAL, "an interceptor neither proceeded nor refused the call").asException();
             }
-            end(Status.OK, context.trailers(), response[0], true);
-        } catch (StatusException e) {
-            end(e.status(), context.trailers().merge(e.trailers()), null, true);
+            finish(Status.OK, context.trailers(), response[0]);
         } catch (Throwable t) {
-            Session.LOG.log(Level.WARNING, "handler of " + method.descriptor().fullName() + " failed", t);
-            end(Status.of(StatusCode.INTERNAL, "internal error in the handler of " + method.descriptor().fullName()),
-                    context.trailers(), null, true);
-            if (t instanceof Error err && !(t instanceof StackOverflowError)) {
-                throw err;
+            handlerFailed(t);
+        }
+    }
+
+    /** Starts an async handler through the interceptors; the handler ends the call itself. */
+    private void startAsync() {
+        boolean[] ran = new boolean[1];
+        try {
+            runChain(0, () -> {
+                ran[0] = true;
+                listen(method.starter().start(call));
+            });
+            if (!ran[0]) {
+                throw Status.of(StatusCode.INTERNAL, "an interceptor neither proceeded nor refused the call").asException();
             }
+        } catch (Throwable t) {
+            handlerFailed(t);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void listen(ServerCall.Listener<?> l) {
+        ((ServerCallImpl) call).listen(l);
+    }
+
+    private void handlerFailed(Throwable t) {
+        if (t instanceof StatusException e) {
+            finish(e.status(), context.trailers().merge(e.trailers()), null);
+            return;
+        }
+        Session.LOG.log(Level.WARNING, "handler of " + method.descriptor().fullName() + " failed", t);
+        finish(Status.of(StatusCode.INTERNAL, "internal error in the handler of " + method.descriptor().fullName()),
+                context.trailers(), null);
+        if (t instanceof Error err && !(t instanceof StackOverflowError)) {
+            throw err;
         }
     }
 
@@ -146,55 +203,133 @@ final class ServerStream extends StreamBase {
         });
     }
 
+    // --- sending (handler threads) ---
+
+    void sendHeaders(Metadata headers) {
+        context.setResponseHeaders(headers);
+        Outbound o = session.out;
+        o.lock().lock();
+        try {
+            requireOpen();
+            Metadata h = context.takeResponseHeaders();
+            if (h != null) {
+                o.enqueueLocked(out, new Frame.Headers(id(), h), null);
+            }
+        } finally {
+            o.lock().unlock();
+        }
+        o.flush(session.mayWrite());
+    }
+
+    /** Queues a response message, waiting while the client's window and the send buffer are full. */
+    void sendMessage(byte[] body) {
+        requireOpen();
+        int limit = outboundLimit();
+        if (body.length > limit) {
+            Status s = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response message of " + body.length
+                    + " bytes exceeds the maximum message size of " + limit + " bytes");
+            abort(s, true);
+            throw s.asException();
+        }
+        long until = context.deadline().map(d -> System.nanoTime() + Math.max(0, d.remainingNanos())).orElse(Long.MAX_VALUE);
+        Outbound o = session.out;
+        try {
+            o.awaitRoom(out, session.config.streamReadyThreshold(), until);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Status s = Status.of(StatusCode.CANCELLED, "the handler was interrupted while sending");
+            abort(s, true);
+            throw s.asException(e);
+        }
+        o.lock().lock();
+        try {
+            requireOpen();
+            Metadata h = context.takeResponseHeaders();
+            if (h != null && !h.isEmpty()) {
+                o.enqueueLocked(out, new Frame.Headers(id(), h), null);
+            }
+            o.enqueueLocked(out, null, body);
+        } finally {
+            o.lock().unlock();
+        }
+        o.flush(session.mayWrite());
+    }
+
+    boolean isReady() {
+        return !isEnded() && session.out.isReady(out, session.config.streamReadyThreshold());
+    }
+
+    void watchReady(Runnable onReady) {
+        session.out.watchReady(out, session.config.streamReadyThreshold(), onReady);
+    }
+
+    private void requireOpen() {
+        if (isEnded()) {
+            throw context.cancellationStatus()
+                    .orElse(Status.of(StatusCode.FAILED_PRECONDITION, "the call has already ended")).asException();
+        }
+    }
+
+    private int outboundLimit() {
+        return Math.min(serverSession.peerSettings().maxMessageSize(), serverSession.config.local().maxMessageSize());
+    }
+
     // --- ending ---
 
     /**
-     * Ends the call once. With {@code send}, writes the response (if any) and the status; without, the
-     * client already knows (it cancelled, or the connection is gone).
+     * The handler ends the call: responses already queued go first, then {@code responseOrNull} (a
+     * unary or client-streaming result) and the status.
      */
-    void end(Status status, Metadata trailers, byte[] responseOrNull, boolean send) {
+    void finish(Status status, Metadata trailers, byte[] responseOrNull) {
         if (!markEnded()) {
             return;
         }
-        if (!status.isOk()) {
-            context.cancel(status);
-        }
         Status finalStatus = status;
         byte[] body = responseOrNull;
-        if (body != null) {
-            int limit = Math.min(serverSession.peerSettings().maxMessageSize(), serverSession.config.local().maxMessageSize());
-            if (body.length > limit) {
-                finalStatus = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response message of " + body.length
-                        + " bytes exceeds the maximum message size of " + limit + " bytes");
-                body = null;
-            }
+        if (body != null && body.length > outboundLimit()) {
+            finalStatus = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response message of " + body.length
+                    + " bytes exceeds the maximum message size of " + outboundLimit() + " bytes");
+            body = null;
         }
-        if (send) {
-            Frame.Status statusFrame = new Frame.Status(id(), finalStatus.code(), finalStatus.description(), trailers);
-            Outbound o = session.out;
-            if (finalStatus.isOk() || body != null) {
-                o.lock().lock();
-                try {
-                    Metadata headers = context.takeResponseHeaders();
-                    if (headers != null && !headers.isEmpty()) {
-                        o.enqueueLocked(out, new Frame.Headers(id(), headers), null);
-                    }
-                    if (body != null) {
-                        o.enqueueLocked(out, null, body);
-                    }
-                    o.enqueueLocked(out, statusFrame, null);
-                    o.endLocked(out);
-                } finally {
-                    o.lock().unlock();
-                }
-                o.flush(session.mayWrite());
-            } else {
-                o.finish(out, statusFrame, session.mayWrite());
+        Outbound o = session.out;
+        o.lock().lock();
+        try {
+            Metadata headers = context.takeResponseHeaders();
+            if (headers != null && !headers.isEmpty()) {
+                o.enqueueLocked(out, new Frame.Headers(id(), headers), null);
             }
-        } else {
-            session.out.finish(out, null, session.mayWrite());
+            if (body != null) {
+                o.enqueueLocked(out, null, body);
+            }
+            o.enqueueLocked(out, new Frame.Status(id(), finalStatus.code(), finalStatus.description(), trailers), null);
+            o.endLocked(out);
+        } finally {
+            o.lock().unlock();
         }
+        o.flush(session.mayWrite());
+        ended(finalStatus);
+    }
+
+    /**
+     * Something other than the handler ends the call: the handler is told (cancellation), what is
+     * queued is dropped, and with {@code tellClient} the client gets {@code status}.
+     */
+    void abort(Status status, boolean tellClient) {
+        if (!markEnded()) {
+            return;
+        }
+        context.cancel(status);
+        if (call != null) {
+            call.inbox.abort(status, false);
+            call.onCancelled(status);
+        }
+        Frame last = tellClient ? new Frame.Status(id(), status.code(), status.description(), Metadata.EMPTY) : null;
+        session.out.finish(out, last, session.mayWrite());
+        ended(status);
+    }
+
+    private void ended(Status status) {
         serverSession.streamEnded(this);
-        context.closed(finalStatus);
+        context.closed(status);
     }
 }

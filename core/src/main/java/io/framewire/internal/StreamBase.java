@@ -101,8 +101,12 @@ abstract class StreamBase {
                     + ": more message bytes than the message length announced (" + expected + ")");
         }
         if (assembled + m.length() > assembling.length) {
-            assembling = Arrays.copyOf(assembling, (int) Math.min(expected, Math.max((long) assembling.length * 2,
-                    assembled + m.length())));
+            // A reserved message's whole length is already accounted for: allocate it once rather than
+            // copy it over and over while doubling (which stalls this reader for tens of milliseconds
+            // on a 64 MiB message). Otherwise grow with what arrives, which credit bounds.
+            int capacity = isReserved() ? expected
+                    : (int) Math.min(expected, Math.max((long) assembling.length * 2, assembled + m.length()));
+            assembling = Arrays.copyOf(assembling, capacity);
         }
         System.arraycopy(m.data(), m.offset(), assembling, assembled, m.length());
         assembled += m.length();
@@ -155,6 +159,15 @@ abstract class StreamBase {
             consumed(payload);
         }
         return r;
+    }
+
+    private boolean isReserved() {
+        lock.lock();
+        try {
+            return reserved;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The reservation asked for the message in progress (for the budget's queue). */

@@ -2,6 +2,7 @@ package io.framewire.spi;
 
 import io.framewire.Address;
 import java.io.IOException;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * A listening endpoint of a stream transport.
@@ -21,6 +22,11 @@ public interface Acceptor extends AutoCloseable {
      * @throws IOException if the acceptor is closed or failed
      */
     Connection accept() throws IOException;
+
+    /** Makes the thread that runs the accept loop; a virtual thread by default. */
+    default ThreadFactory acceptThreads() {
+        return Thread.ofVirtual().name("framewire-accept").factory();
+    }
 
     /** Stops listening and releases the address (for AF_UNIX: removes the socket file). Idempotent. */
     @Override

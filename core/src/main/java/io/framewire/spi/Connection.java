@@ -4,6 +4,7 @@ import io.framewire.PeerCredentials;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * One connected, ordered, reliable byte channel, as a stream transport provides it.
@@ -11,7 +12,7 @@ import java.util.Optional;
  * <h2>Call order and threading</h2>
  * <ul>
  *   <li>{@link #read} is called by exactly one thread at a time (the connection's reader, made by
- *       {@link TransportProvider#readerThreadFactory}).</li>
+ *       {@link #readerThreads()}).</li>
  *   <li>{@link #write} is called by at most one thread at a time (the engine serialises writers),
  *       possibly concurrently with {@link #read}.</li>
  *   <li>{@link #close} may be called from any thread, any number of times; the first call closes the
@@ -47,6 +48,15 @@ public interface Connection extends AutoCloseable {
 
     /** This end's address in the transport's URI form. */
     String localAddress();
+
+    /**
+     * Makes the thread that blocks in {@link #read}: a virtual thread where blocking reads on this
+     * transport park cheaply (the default), a platform thread where they do not or where latency
+     * matters more than the thread's cost.
+     */
+    default ThreadFactory readerThreads() {
+        return Thread.ofVirtual().name("framewire-reader").factory();
+    }
 
     /**
      * The peer process's credentials as the kernel reports them, for transports with

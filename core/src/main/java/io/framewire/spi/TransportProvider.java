@@ -4,7 +4,6 @@ import io.framewire.Address;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * A transport, found through {@link java.util.ServiceLoader} by its URI scheme: adding a transport's
@@ -18,8 +17,9 @@ import java.util.concurrent.ThreadFactory;
  * <h2>Threading</h2>
  * All methods may be called from any thread, concurrently. {@link #connect} and {@link Acceptor#accept}
  * block; the engine calls them on threads of its own. Each connection is read by one thread made by
- * {@link #readerThreadFactory}, which is how a transport chooses virtual or platform threads for its
- * blocking reads.
+ * its {@link Connection#readerThreads()}, and each acceptor's loop runs on one made by
+ * {@link Acceptor#acceptThreads()}: that is how a transport chooses virtual or platform threads for its
+ * blocking calls, per connection.
  *
  * <h2>Errors</h2>
  * Failures are {@link IOException}s whose message a user can act on without a stack trace: it names
@@ -62,10 +62,4 @@ public interface TransportProvider {
      * @throws IOException with a clear message if the address cannot be bound
      */
     Acceptor listen(Address address, TransportOptions options) throws IOException;
-
-    /**
-     * Makes the threads that block in {@link Connection#read} and {@link Acceptor#accept}. Return
-     * virtual threads where blocking reads on this transport park cheaply, platform threads otherwise.
-     */
-    ThreadFactory readerThreadFactory(TransportOptions options);
 }

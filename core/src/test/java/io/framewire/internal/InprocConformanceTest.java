@@ -1,6 +1,7 @@
 package io.framewire.internal;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
 import io.framewire.testing.UnaryConformance;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +33,14 @@ class InprocConformanceTest {
 
     @Nested
     class HostilePeers extends HostilePeerConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return INPROC;
+        }
+    }
+
+    @Nested
+    class Streaming extends StreamingConformance {
         @Override
         protected TransportUnderTest transport() {
             return INPROC;

@@ -21,6 +21,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class HostilePeerConformance extends TransportFixture {
     static final MethodDescriptor<String, String> ECHO = MethodDescriptor.unary("test.Echo/Echo", Codec.utf8(), Codec.utf8());
+    /** A stream whose handler never reads: only credit protects the server from its sender. */
+    static final MethodDescriptor<byte[], byte[]> HOLD = MethodDescriptor.bidiStreaming("test.Echo/Hold", Codec.bytes(), Codec.bytes());
 
     private Server server;
     private Client goodClient;
@@ -41,7 +45,12 @@ public abstract class HostilePeerConformance extends TransportFixture {
     @BeforeEach
     void startServerAndAGoodClient() {
         server = startServer(b -> b.handshakeTimeout(Duration.ofMillis(300)),
-                Service.builder("test.Echo").unary(ECHO, (s, ctx) -> s).build());
+                Service.builder("test.Echo").unary(ECHO, (s, ctx) -> s)
+                        .bidiStreaming(HOLD, call -> {
+                            CountDownLatch never = new CountDownLatch(1);
+                            call.context().onCancel(never::countDown);
+                            never.await(20, TimeUnit.SECONDS);
+                        }).build());
         goodClient = connect(server);
         assertEquals("before", goodClient.call(ECHO, "before"));
         log = closeLater(new LogCapture());
@@ -212,5 +221,49 @@ public abstract class HostilePeerConformance extends TransportFixture {
         peer.send(new Frame.Ping(42));
         Frame answer = peer.readFrame().orElseThrow();
         assertEquals(new Frame.Pong(42), answer);
+    }
+
+    @Test
+    void aPeerThatIgnoresCreditOnAnUnreadStreamIsRefused() throws Exception {
+        RawPeer peer = rawPeer(server).handshake();
+        peer.send(new Frame.Call(1, MethodType.BIDI_STREAMING, -1, "test.Echo/Hold", Metadata.EMPTY));
+        byte[] kib = new byte[1024];
+        int window = Settings.defaults().initialStreamWindow();
+        for (int sent = 0; sent <= window; sent += kib.length + FrameLayout.MESSAGE_LENGTH_PREFIX) {
+            peer.send(Frame.Message.whole(1, kib));
+        }
+        assertClosedWith(peer, ErrorCode.FLOW_CONTROL_ERROR, "stream 1");
+    }
+
+    @Test
+    void aMessageAboveTheMaximumEndsOnlyItsCall() throws Exception {
+        RawPeer peer = rawPeer(server).handshake();
+        int max = Settings.defaults().maxMessageSize();
+        peer.send(new Frame.Call(1, MethodType.UNARY, -1, "test.Echo/Echo", Metadata.EMPTY));
+        peer.send(new Frame.Message(1, max + 1, new byte[10], 0, 10));
+        Frame.Status refused = (Frame.Status) peer.readFrame().orElseThrow();
+        assertEquals(1, refused.streamId());
+        assertEquals(io.framewire.protocol.StatusCode.RESOURCE_EXHAUSTED, refused.code());
+        assertTrue(refused.message().contains(String.valueOf(max + 1)) && refused.message().contains(String.valueOf(max)),
+                refused.message());
+        // The same connection serves the next call.
+        peer.send(new Frame.Call(3, MethodType.UNARY, -1, "test.Echo/Echo", Metadata.EMPTY));
+        peer.send(Frame.Message.whole(3, "next".getBytes(StandardCharsets.UTF_8)));
+        peer.send(new Frame.HalfClose(3));
+        Frame.Message reply = null;
+        for (Frame f = peer.readFrame().orElseThrow(); !(f instanceof Frame.Status st && st.streamId() == 3);
+             f = peer.readFrame().orElseThrow()) {
+            if (f instanceof Frame.Message m && m.streamId() == 3) {
+                reply = m;
+            }
+        }
+        assertEquals("next", new String(reply.data(), reply.offset(), reply.length(), StandardCharsets.UTF_8));
+        serverStillServesWith(2);
+    }
+
+    /** As serverStillServes, with {@code connections} connections expected to remain. */
+    private void serverStillServesWith(int connections) {
+        assertEquals("after", goodClient.call(ECHO, "after"));
+        assertEquals(connections, server.connectionCount());
     }
 }

@@ -12,7 +12,7 @@ public enum Setting {
     /** Calls the peer may have open toward the sender at once. */
     MAX_CONCURRENT_STREAMS(0x2, 1000, 0, Integer.MAX_VALUE),
     /** Flow-control credit, in bytes, each new stream starts with. */
-    INITIAL_STREAM_WINDOW(0x3, 1 << 20, 0, Integer.MAX_VALUE),
+    INITIAL_STREAM_WINDOW(0x3, 256 << 10, 0, Integer.MAX_VALUE),
     /** Connection-level flow-control credit, in bytes. */
     CONNECTION_WINDOW(0x4, 8 << 20, 65_536, Integer.MAX_VALUE),
     /** The largest message the sender accepts (advisory: the peer may fail early). */

@@ -80,7 +80,7 @@ class SettingsTest {
         Settings d = Settings.defaults();
         assertEquals(1_048_576, d.maxFrameSize());
         assertEquals(1000, d.maxConcurrentStreams());
-        assertEquals(1_048_576, d.initialStreamWindow());
+        assertEquals(262_144, d.initialStreamWindow());
         assertEquals(8_388_608, d.connectionWindow());
         assertEquals(4_194_304, d.maxMessageSize());
         assertEquals(8192, d.maxMetadataSize());

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -76,11 +75,6 @@ public final class InprocTransportProvider implements TransportProvider {
             throw new java.net.BindException("address in use: " + address);
         }
         return a;
-    }
-
-    @Override
-    public ThreadFactory readerThreadFactory(TransportOptions options) {
-        return Thread.ofVirtual().name("framewire-inproc-reader").factory();
     }
 
     private static void requireOptions(TransportOptions options) {

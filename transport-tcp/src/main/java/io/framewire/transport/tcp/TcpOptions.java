@@ -19,16 +19,28 @@ import io.framewire.spi.TransportOptions;
  * @param backlog the listen backlog: connections the kernel queues before the server accepts them.
  * @param sendBufferSize SO_SNDBUF in bytes, or 0 for the system default.
  * @param receiveBufferSize SO_RCVBUF in bytes, or 0 for the system default.
- * @param readerThreads whether connections are read on virtual or platform threads.
+ * @param readerThreads which kind of thread reads each connection; {@link ReaderThreads#AUTO} by default.
  */
 public record TcpOptions(boolean noDelay, boolean keepAlive, boolean reuseAddress, int backlog,
                          int sendBufferSize, int receiveBufferSize, ReaderThreads readerThreads)
         implements TransportOptions {
 
     /** The kind of thread that blocks reading a connection. */
-    public enum ReaderThreads { VIRTUAL, PLATFORM }
+    public enum ReaderThreads {
+        /**
+         * Platform threads for connections this side opens, virtual threads for connections a server
+         * accepts (the default). A client holds one connection, where a platform reader's lower wake-up
+         * latency is worth its cost; a server may hold thousands, where idle virtual readers cost
+         * almost nothing. See {@link TcpTransportProvider} for the measurements behind this.
+         */
+        AUTO,
+        /** Virtual threads everywhere. */
+        VIRTUAL,
+        /** Platform threads everywhere. */
+        PLATFORM
+    }
 
-    private static final TcpOptions DEFAULTS = new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.VIRTUAL);
+    private static final TcpOptions DEFAULTS = new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.AUTO);
 
     public TcpOptions {
         if (backlog < 1) {

@@ -1,6 +1,7 @@
 package io.framewire.transport.tcp;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
 import io.framewire.testing.UnaryConformance;
 import java.io.IOException;
@@ -53,6 +54,14 @@ class TcpConformanceTest {
 
     @Nested
     class HostilePeers extends HostilePeerConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return IPV4;
+        }
+    }
+
+    @Nested
+    class Streaming extends StreamingConformance {
         @Override
         protected TransportUnderTest transport() {
             return IPV4;

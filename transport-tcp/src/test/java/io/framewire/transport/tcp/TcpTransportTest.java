@@ -64,6 +64,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -103,18 +104,29 @@ class TcpTransportTest {
         assertTrue(p.capabilities().contains(TransportCapability.CROSS_HOST), p.capabilities().toString());
         assertFalse(p.capabilities().contains(TransportCapability.PEER_CREDENTIALS), p.capabilities().toString());
         assertSame(TcpOptions.defaults(), p.defaultOptions());
-        assertEquals(new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.VIRTUAL), TcpOptions.defaults());
+        assertEquals(new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.AUTO), TcpOptions.defaults());
     }
 
-    @Test
-    void readerThreadsAreVirtualByDefaultAndPlatformDaemonsOnRequest() {
-        Thread virtual = TCP.readerThreadFactory(DEFAULTS).newThread(() -> { });
-        assertTrue(virtual.isVirtual());
-        assertEquals("framewire-tcp-reader", virtual.getName());
-        Thread platform = TCP.readerThreadFactory(DEFAULTS.withReaderThreads(ReaderThreads.PLATFORM)).newThread(() -> { });
-        assertFalse(platform.isVirtual());
-        assertTrue(platform.isDaemon());
-        assertEquals("framewire-tcp-reader", platform.getName());
+    @ParameterizedTest
+    @EnumSource(ReaderThreads.class)
+    void readerThreadsFollowTheOptionAndWhichSideOpenedTheConnection(ReaderThreads kind) throws Exception {
+        TcpOptions options = DEFAULTS.withReaderThreads(kind);
+        try (Acceptor acceptor = TCP.listen(Address.parse("tcp://127.0.0.1:0"), options);
+             Connection opened = TCP.connect(acceptor.boundAddress(), options, FIVE_SECONDS);
+             Connection accepted = acceptor.accept()) {
+            Thread openedReader = opened.readerThreads().newThread(() -> { });
+            Thread acceptedReader = accepted.readerThreads().newThread(() -> { });
+            Thread acceptLoop = acceptor.acceptThreads().newThread(() -> { });
+            boolean openedPlatform = kind != ReaderThreads.VIRTUAL;   // AUTO: platform for the side that connects
+            boolean acceptedPlatform = kind == ReaderThreads.PLATFORM; // AUTO: virtual for accepted connections
+            assertEquals(!openedPlatform, openedReader.isVirtual(), kind + " reader of a connection this side opened");
+            assertEquals(!acceptedPlatform, acceptedReader.isVirtual(), kind + " reader of an accepted connection");
+            assertEquals(!acceptedPlatform, acceptLoop.isVirtual(), kind + " accept loop");
+            for (Thread t : List.of(openedReader, acceptedReader)) {
+                assertEquals("framewire-tcp-reader", t.getName());
+                assertTrue(t.isVirtual() || t.isDaemon(), "platform readers are daemons");
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -496,7 +508,7 @@ class TcpTransportTest {
         TcpOptions o = DEFAULTS.withBacklog(7).withSendBufferSize(1000).withReceiveBufferSize(2000)
                 .withNoDelay(false).withKeepAlive(false).withReuseAddress(false).withReaderThreads(ReaderThreads.PLATFORM);
         assertEquals(new TcpOptions(false, false, false, 7, 1000, 2000, ReaderThreads.PLATFORM), o);
-        assertEquals(new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.VIRTUAL), DEFAULTS, "defaults unchanged");
+        assertEquals(new TcpOptions(true, true, true, 1024, 0, 0, ReaderThreads.AUTO), DEFAULTS, "defaults unchanged");
     }
 
     @ParameterizedTest
@@ -537,7 +549,6 @@ class TcpTransportTest {
         assertTrue(connect.getMessage().contains("TcpOptions") && connect.getMessage().contains("ForeignOptions"),
                 connect.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TCP.listen(Address.parse("tcp://127.0.0.1:0"), foreign).close());
-        assertThrows(IllegalArgumentException.class, () -> TCP.readerThreadFactory(foreign));
         assertThrows(IllegalArgumentException.class, () -> TCP.connect(address, null, FIVE_SECONDS).close());
     }
 
@@ -810,7 +821,7 @@ class TcpTransportTest {
     private static long platformReaderThreads() {
         // getAllStackTraces lists live platform threads only
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("framewire-tcp-reader") && t.isAlive())
+                .filter(t -> (t.getName().equals("framewire-tcp-reader") || t.getName().equals("framewire-tcp-accept")) && t.isAlive())
                 .count();
     }
 
