@@ -3,6 +3,7 @@ package io.framewire;
 import io.framewire.internal.ClientCore;
 import io.framewire.internal.SessionConfig;
 import io.framewire.internal.Transports;
+import io.framewire.protocol.Metadata;
 import io.framewire.protocol.Setting;
 import io.framewire.protocol.Settings;
 import io.framewire.protocol.StatusCode;
@@ -152,6 +153,106 @@ public final class Client implements AutoCloseable {
     public <Req, Resp> ClientCall<Req, Resp> startCall(MethodDescriptor<Req, Resp> method, CallOptions options,
                                                        ClientCall.Listener<Resp> listener) {
         return core.startCall(method, options, Objects.requireNonNull(listener, "listener"));
+    }
+
+    // --- publish/subscribe ---
+
+    /**
+     * Publishes {@code data} to {@code topic}, without waiting for the broker. Blocks only while the
+     * connection's send queue is full, which is how a publisher is slowed to what the broker (and
+     * BLOCK subscribers) take.
+     *
+     * @throws IllegalArgumentException if the topic is invalid
+     * @throws StatusException UNAVAILABLE if the server cannot be reached; RESOURCE_EXHAUSTED if the
+     *         message does not fit the server's frame size
+     */
+    public void publish(String topic, byte[] data) {
+        publish(topic, data, Metadata.EMPTY);
+    }
+
+    /** Publishes with metadata; see {@link #publish(String, byte[])}. */
+    public void publish(String topic, byte[] data, Metadata metadata) {
+        core.publish(topic, "", metadata, data, false);
+    }
+
+    /**
+     * Publishes and completes once the broker has queued the message for every matching subscription.
+     * It completes exceptionally with {@code RESOURCE_EXHAUSTED} when a BLOCK subscription stayed full
+     * past its block timeout, and {@code UNAVAILABLE} if the connection was lost first.
+     */
+    public CompletableFuture<Void> publishAcked(String topic, byte[] data, Metadata metadata) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            core.publish(topic, "", metadata, data, true).whenComplete((status, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else if (status.isOk()) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(status.asException());
+                }
+            });
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /**
+     * Subscribes to topics matching {@code pattern} with default options; pull deliveries with
+     * {@link Subscription#next()}. Returns once the server has the subscription: whatever is published
+     * from then on reaches it.
+     *
+     * @throws IllegalArgumentException if the pattern is invalid
+     * @throws StatusException if the server refuses the subscription (for example RESOURCE_EXHAUSTED at
+     *         its limit of subscriptions per connection)
+     */
+    public Subscription subscribe(String pattern) {
+        return subscribe(pattern, SubscribeOptions.DEFAULT);
+    }
+
+    /** Subscribes with options; pull deliveries with {@link Subscription#next()}. */
+    public Subscription subscribe(String pattern, SubscribeOptions options) {
+        return core.subscribe(pattern, Objects.requireNonNull(options, "options"), null);
+    }
+
+    /** Subscribes with options; deliveries are pushed to {@code listener}, one at a time, off the I/O threads. */
+    public Subscription subscribe(String pattern, SubscribeOptions options, Subscription.Listener listener) {
+        return core.subscribe(pattern, Objects.requireNonNull(options, "options"), Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Publishes a request to {@code topic} and waits for the first reply (responders answer with
+     * {@link #reply}).
+     *
+     * @throws StatusException NOT_FOUND at once if nothing subscribes to {@code topic}; DEADLINE_EXCEEDED
+     *         if no reply comes within {@code timeout}
+     */
+    public Message request(String topic, byte[] data, Duration timeout) {
+        return ClientCore.await(requestAsync(topic, data, Metadata.EMPTY, timeout));
+    }
+
+    /** As {@link #request(String, byte[], Duration)}, without waiting; completes on the callback executor. */
+    public CompletableFuture<Message> requestAsync(String topic, byte[] data, Metadata metadata, Duration timeout) {
+        CompletableFuture<Message> out = new CompletableFuture<>();
+        core.request(topic, metadata, data, timeout).whenCompleteAsync((m, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(m);
+            }
+        }, core.callbackExecutor());
+        return out;
+    }
+
+    /**
+     * Answers a request received on a subscription: publishes {@code data} to its reply-to topic.
+     *
+     * @throws IllegalArgumentException if the message is not a request (it has no reply-to)
+     */
+    public void reply(Message request, byte[] data) {
+        String to = request.replyTo().orElseThrow(() -> new IllegalArgumentException(request + " has no reply-to topic"));
+        publish(to, data);
     }
 
     /**

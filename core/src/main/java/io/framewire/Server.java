@@ -49,6 +49,8 @@ public final class Server implements AutoCloseable {
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private boolean started;
     private volatile boolean shutdown;
+    private Client localClient;
+    private Listening localListener;
 
     private Server(ServerRuntime runtime, List<Map.Entry<Address, TransportOptions>> toListen) {
         this.runtime = runtime;
@@ -103,6 +105,45 @@ public final class Server implements AutoCloseable {
         return listeners.get(0).boundAddress();
     }
 
+    /**
+     * A client connected to this server in-process, for code inside the server's process that
+     * publishes, subscribes or calls the server's own services. Made on first use, shared, and closed
+     * with the server; it counts as a connection.
+     */
+    public Client localClient() {
+        lock.lock();
+        try {
+            if (!started || shutdown) {
+                throw new IllegalStateException("the server is not running");
+            }
+            if (localClient == null) {
+                Listening local = Listening.start(Address.parse("inproc://framewire-local-" + java.util.UUID.randomUUID()),
+                        null, runtime);
+                localListener = local;
+                localClient = Client.connect(local.boundAddress().toString());
+            }
+            return localClient;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeLocalClient() {
+        lock.lock();
+        try {
+            if (localClient != null) {
+                localClient.close();
+                localClient = null;
+            }
+            if (localListener != null) {
+                localListener.close();
+                localListener = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Open connections right now. */
     public int connectionCount() {
         return runtime.sessionCount();
@@ -111,6 +152,7 @@ public final class Server implements AutoCloseable {
     /** Stops accepting and drains: GOAWAY to every client; calls in flight finish. Returns at once. */
     public void shutdown() {
         shutdown = true;
+        closeLocalClient();
         listeners.forEach(Listening::close);
         runtime.shutdown();
     }
@@ -118,6 +160,7 @@ public final class Server implements AutoCloseable {
     /** Stops accepting and closes every connection now; calls in flight are cancelled. */
     public void shutdownNow() {
         shutdown = true;
+        closeLocalClient();
         listeners.forEach(Listening::close);
         runtime.shutdownNow();
     }
@@ -182,6 +225,9 @@ public final class Server implements AutoCloseable {
         private Executor executor;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private long maxQueuedBytes = 4 << 20;
+        private int maxSubscriptionsPerConnection = 1024;
+        private int maxSubscriptionMessages = 100_000;
+        private long maxSubscriptionBytes = 64 << 20;
 
         private Builder() {}
 
@@ -250,6 +296,21 @@ public final class Server implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The broker's limits: subscriptions per connection (1,024 by default), and the largest queue a
+         * subscription may ask for, in messages (100,000) and payload bytes (64 MiB). They bound what
+         * slow or hostile subscribers can make the server hold.
+         */
+        public Builder subscriptionLimits(int perConnection, int maxMessages, long maxBytes) {
+            if (perConnection < 1 || maxMessages < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("subscription limits must be at least 1");
+            }
+            this.maxSubscriptionsPerConnection = perConnection;
+            this.maxSubscriptionMessages = maxMessages;
+            this.maxSubscriptionBytes = maxBytes;
+            return this;
+        }
+
         public Server build() {
             if (addresses.isEmpty()) {
                 throw new IllegalStateException("a server needs at least one address to listen on");
@@ -257,7 +318,8 @@ public final class Server implements AutoCloseable {
             Executor handlers = executor != null ? executor
                     : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-handler").factory());
             SessionConfig config = new SessionConfig(settings.build(), maxQueuedBytes, 64 * 1024, handlers);
-            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, handshakeTimeout);
+            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, handshakeTimeout,
+                    maxSubscriptionsPerConnection, maxSubscriptionMessages, maxSubscriptionBytes);
             return new Server(runtime, List.copyOf(addresses));
         }
     }

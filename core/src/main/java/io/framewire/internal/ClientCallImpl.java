@@ -24,7 +24,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
     private final CompletableFuture<Metadata> headers = new CompletableFuture<>();
     private final CompletableFuture<End> end = new CompletableFuture<>();
     private volatile ClientStream stream;
-    private volatile Inbox inbox;
+    private volatile Inbox<InboundMessage> inbox;
     private volatile boolean halfClosed;
 
     /** {@code listener} null: a pulled call. */
@@ -38,9 +38,9 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
 
     /** Binds the stream before it opens, so no event can come first. */
     void attach(ClientStream s) {
-        Inbox box = new Inbox(s);
+        Inbox<InboundMessage> box = new Inbox<>(s::consumed);
         if (listener != null) {
-            box.push(new Inbox.Sink() {
+            box.push(new Inbox.Sink<>() {
                 @Override
                 public void onMessage(InboundMessage m) {
                     Resp value;
@@ -90,7 +90,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
         headers.complete(Metadata.EMPTY);
         intercepted.fireClose(status, trailers);
         end.complete(new End(status, trailers));
-        Inbox box = inbox;
+        Inbox<InboundMessage> box = inbox;
         if (box == null) {
             // Failed before it had a stream: a pushed call still hears its close.
             if (listener != null) {
@@ -182,7 +182,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
         if (listener != null) {
             throw new IllegalStateException("the responses of " + method.fullName() + " go to its listener");
         }
-        Inbox box = inbox;
+        Inbox<InboundMessage> box = inbox;
         if (box == null) {
             throwIfFailed();
             return Optional.empty();
@@ -217,7 +217,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
         if (listener == null) {
             throw new IllegalStateException("request(n) is for calls with a listener; pull with receive()");
         }
-        Inbox box = inbox;
+        Inbox<InboundMessage> box = inbox;
         if (box != null) {
             box.request(n);
         }

@@ -42,6 +42,7 @@ public final class ClientCore implements AutoCloseable {
     private final ReentrantLock connectLock = new ReentrantLock();
     private volatile ClientSession current;
     private volatile boolean closed;
+    final ClientPubSub pubsub = new ClientPubSub(this);
 
     public ClientCore(Address address, TransportProvider transport, TransportOptions options, Duration connectTimeout,
                       SessionConfig config, List<ClientInterceptor> interceptors) {
@@ -55,6 +56,10 @@ public final class ClientCore implements AutoCloseable {
 
     public Address address() {
         return address;
+    }
+
+    long connectTimeoutNanos() {
+        return Deadline.saturatedNanos(connectTimeout);
     }
 
     /** Where completions of async calls run: never on the connection's reader. */
@@ -84,6 +89,11 @@ public final class ClientCore implements AutoCloseable {
                 throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
             }
             s = connectSession(deadline);
+            if (closed) {
+                // close() ran while this connected: it must not outlive the client.
+                s.close(Status.of(StatusCode.CANCELLED, "the client was closed"), null);
+                throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
+            }
             current = s;
             return s;
         } finally {
@@ -107,7 +117,7 @@ public final class ClientCore implements AutoCloseable {
             throw Status.of(StatusCode.UNAVAILABLE, "cannot connect to " + address + ": " + Session.describe(e))
                     .asException(e);
         }
-        ClientSession s = new ClientSession(conn, transport.scheme(), config);
+        ClientSession s = new ClientSession(conn, transport.scheme(), config, pubsub);
         s.out.sendControl(Handshake.clientHello(config.local()), true);
         s.start(conn.readerThreads(), Duration.ZERO);
         try {
@@ -127,7 +137,56 @@ public final class ClientCore implements AutoCloseable {
             s.close(Status.of(StatusCode.CANCELLED, "interrupted"), null);
             throw Status.of(StatusCode.CANCELLED, "interrupted while connecting to " + address).asException(e);
         }
+        pubsub.sessionOpened(s);
+        s.closeFuture().thenRun(() -> {
+            if (!closed && pubsub.hasSubscriptions()) {
+                scheduleReconnect(0);
+            }
+        });
         return s;
+    }
+
+    /**
+     * Reconnects in the background while subscriptions wait for a connection (calls reconnect on their
+     * own, when made): after 50 ms, doubling up to 2 s, with jitter so many clients do not reconnect in
+     * step.
+     */
+    private void scheduleReconnect(int attempt) {
+        long base = Math.min(2000, 50L << Math.min(attempt, 6));
+        long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        Timers.schedule(() -> Thread.ofVirtual().name("framewire-reconnect").start(() -> {
+            ClientSession s = current;
+            if (closed || !pubsub.hasSubscriptions() || (s != null && s.acceptsCalls())) {
+                return;
+            }
+            try {
+                session(null);
+            } catch (StatusException e) {
+                Session.LOG.log(System.Logger.Level.DEBUG, "reconnect to " + address + " failed: " + e.getMessage());
+                scheduleReconnect(attempt + 1);
+            }
+        }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    // --- publish/subscribe, for the public Client ---
+
+    public java.util.concurrent.CompletableFuture<Status> publish(String topic, String replyTo, Metadata metadata,
+                                                                 byte[] data, boolean ack) {
+        return pubsub.publish(topic, replyTo, metadata, data, null, ack);
+    }
+
+    public io.framewire.Subscription subscribe(String pattern, io.framewire.SubscribeOptions options,
+                                               io.framewire.Subscription.Listener listener) {
+        return pubsub.subscribe(pattern, options, listener);
+    }
+
+    public java.util.concurrent.CompletableFuture<io.framewire.Message> request(String topic, Metadata metadata,
+                                                                               byte[] data, Duration timeout) {
+        return pubsub.request(topic, metadata, data, timeout);
+    }
+
+    public static io.framewire.Message await(java.util.concurrent.CompletableFuture<io.framewire.Message> reply) {
+        return ClientPubSub.await(reply);
     }
 
     /** Round-trip time to the server. */
@@ -135,18 +194,15 @@ public final class ClientCore implements AutoCloseable {
         return session(null).ping();
     }
 
+    /** Closes without waiting for a connect in progress (which closes what it made when it sees this). */
     @Override
     public void close() {
-        connectLock.lock();
-        try {
-            closed = true;
-            ClientSession s = current;
-            if (s != null) {
-                s.close(Status.of(StatusCode.CANCELLED, "the client was closed"),
-                        new io.framewire.protocol.Frame.GoAway(0, io.framewire.protocol.ErrorCode.NO_ERROR, "client closed"));
-            }
-        } finally {
-            connectLock.unlock();
+        closed = true;
+        pubsub.close();
+        ClientSession s = current;
+        if (s != null) {
+            s.close(Status.of(StatusCode.CANCELLED, "the client was closed"),
+                    new io.framewire.protocol.Frame.GoAway(0, io.framewire.protocol.ErrorCode.NO_ERROR, "client closed"));
         }
     }
 

@@ -26,8 +26,13 @@ final class ClientSession extends Session {
     private int nextStreamId = 1;
     private volatile int lastOpenedStreamId;
 
-    ClientSession(Connection connection, String transport, SessionConfig config) {
+    /** Publishes, in order, bounded by the connection's queue (not flow-controlled: the broker pushes back by reading slower). */
+    final SendQueue publishes = new SendQueue(Long.MAX_VALUE);
+    private final ClientPubSub pubsub;
+
+    ClientSession(Connection connection, String transport, SessionConfig config, ClientPubSub pubsub) {
         super(connection, transport, config);
+        this.pubsub = pubsub;
     }
 
     /** Permits handed out when the session closes, to wake every waiter; above any stream limit we use. */
@@ -43,6 +48,7 @@ final class ClientSession extends Session {
     @Override
     void onClosed(Status status) {
         streamPermits.release(WAKE_ALL);
+        pubsub.sessionClosed(this, status);
     }
 
     /**
@@ -131,9 +137,15 @@ final class ClientSession extends Session {
         }
     }
 
-    /** Pub/sub frames and anything a server may not send. */
-    void onOtherFrame(Frame frame) {
-        throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame.type() + " may only be sent by a client");
+    /** Pub/sub frames, and anything a server may not send. */
+    private void onOtherFrame(Frame frame) {
+        switch (frame) {
+            case Frame.Deliver d -> pubsub.onDeliver(this, d);
+            case Frame.Gap g -> pubsub.onGap(this, g);
+            case Frame.Ack a -> pubsub.onAck(a);
+            case Frame.SubscriptionEnd e -> pubsub.onSubscriptionEnd(e);
+            default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame.type() + " may only be sent by a client");
+        }
     }
 
     private ClientStream stream(int id, String type) {

@@ -6,27 +6,29 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A call's inbound messages on their way to the application, which either pulls them (a blocking
- * {@link #next}) or has them pushed to a listener with demand ({@link #push}, {@link #request}), in
- * order either way. A message's credit is returned when the application has it: when {@code next}
- * returns it, or when the listener's {@code onMessage} returns. Ends once: {@link #finish} (no more
- * messages: the client's OK status, the server's half-close) after the queued messages, or
- * {@link #abort} with a status.
+ * Inbound items (a call's messages, a subscription's deliveries) on their way to the application,
+ * which either pulls them (a blocking {@link #next}) or has them pushed to a listener with demand
+ * ({@link #push}, {@link #request}), in order either way. An item is settled (its flow-control credit
+ * returned) when the application has it: when {@code next} returns it, or when the listener's
+ * {@code onMessage} returns. Ends once: {@link #finish} (no more items: the client's OK status, the
+ * server's half-close) after the queued items, or {@link #abort} with a status.
+ *
+ * @param <T> the item type
  */
-final class Inbox {
+final class Inbox<T> {
     /** What a pushed inbox tells, on the serial executor. */
-    interface Sink {
-        void onMessage(InboundMessage message);
+    interface Sink<T> {
+        void onMessage(T message);
 
         void onFinish();
 
         void onAbort(Status status);
     }
 
-    private final StreamBase stream;
+    private final java.util.function.Consumer<T> settle;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<InboundMessage> queue = new ArrayDeque<>();
+    private final ArrayDeque<T> queue = new ArrayDeque<>();
     private boolean finished;
     private Status aborted;
     private boolean abortAfterQueued;
@@ -34,26 +36,32 @@ final class Inbox {
 
     // Push mode.
     private SerialExecutor serial;
-    private Sink sink;
+    private Sink<T> sink;
     private long demand;
 
-    Inbox(StreamBase stream) {
-        this.stream = stream;
+    /** @param settle called once per item the application has taken, or that is dropped */
+    Inbox(java.util.function.Consumer<T> settle) {
+        this.settle = settle;
     }
 
     // --- reader side ---
 
-    void add(InboundMessage m) {
+    void add(T m) {
+        boolean dropped = false;
         lock.lock();
         try {
             if (finished || aborted != null) {
-                stream.consumed(m);
-                return;
+                dropped = true;
+            } else {
+                queue.add(m);
+                changed.signalAll();
             }
-            queue.add(m);
-            changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (dropped) {
+            settle.accept(m);
+            return;
         }
         pump();
     }
@@ -78,6 +86,7 @@ final class Inbox {
      * otherwise at once, dropping them.
      */
     void abort(Status status, boolean afterQueued) {
+        java.util.List<T> dropped = java.util.List.of();
         lock.lock();
         try {
             if (finished || aborted != null) {
@@ -86,59 +95,87 @@ final class Inbox {
             aborted = status;
             abortAfterQueued = afterQueued;
             if (!afterQueued) {
-                dropQueuedLocked();
+                dropped = takeQueuedLocked();
             }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        dropped.forEach(settle);
         pump();
     }
 
-    private void dropQueuedLocked() {
-        for (InboundMessage m : queue) {
-            stream.consumed(m);
-        }
+    /** Empties the queue; the caller settles what it returns after releasing the lock. */
+    private java.util.List<T> takeQueuedLocked() {
+        java.util.List<T> out = new java.util.ArrayList<>(queue);
         queue.clear();
+        return out;
     }
 
     // --- pull mode ---
 
     /**
-     * The next message, waiting for it; null at a normal end.
+     * The next item, waiting for it; null at a normal end.
      *
      * @throws io.framewire.StatusException at an abort
      */
-    InboundMessage next() throws InterruptedException {
+    T next() throws InterruptedException {
+        return next(Long.MAX_VALUE);
+    }
+
+    /**
+     * The next item, waiting for it until {@code deadlineNanos} ({@link System#nanoTime()} based; {@code
+     * Long.MAX_VALUE} for ever); null at a normal end or when the deadline passes.
+     *
+     * @throws io.framewire.StatusException at an abort
+     */
+    T next(long deadlineNanos) throws InterruptedException {
+        T taken = null;
+        java.util.List<T> dropped = java.util.List.of();
+        io.framewire.Status end = null;
         lock.lock();
         try {
             if (sink != null) {
-                throw new IllegalStateException("this call's messages are pushed to a listener");
+                throw new IllegalStateException("these items are pushed to a listener");
             }
             while (true) {
                 if (aborted != null && (!abortAfterQueued || queue.isEmpty())) {
-                    dropQueuedLocked();
-                    throw aborted.asException();
+                    dropped = takeQueuedLocked();
+                    end = aborted;
+                    break;
                 }
-                InboundMessage m = queue.poll();
-                if (m != null) {
-                    stream.consumed(m);
-                    return m;
+                taken = queue.poll();
+                if (taken != null || finished) {
+                    break;
                 }
-                if (finished) {
-                    return null;
+                if (deadlineNanos == Long.MAX_VALUE) {
+                    changed.await();
+                } else {
+                    long left = deadlineNanos - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    changed.awaitNanos(left);
                 }
-                changed.await();
             }
         } finally {
             lock.unlock();
         }
+        // Settling may write a CREDIT frame: never while holding the lock the reader adds under.
+        dropped.forEach(settle);
+        if (end != null) {
+            throw end.asException();
+        }
+        if (taken != null) {
+            settle.accept(taken);
+        }
+        return taken;
     }
 
     // --- push mode ---
 
     /** Switches to push mode: messages queued so far and later go to {@code sink} as demand allows. */
-    void push(Sink sink, SerialExecutor serial, boolean autoRequest) {
+    void push(Sink<T> sink, SerialExecutor serial, boolean autoRequest) {
         lock.lock();
         try {
             this.sink = sink;
@@ -175,14 +212,17 @@ final class Inbox {
                 if (sink == null || endDelivered) {
                     return;
                 }
-                Sink s = sink;
+                Sink<T> s = sink;
                 if (aborted != null && (!abortAfterQueued || queue.isEmpty())) {
-                    dropQueuedLocked();
+                    java.util.List<T> dropped = takeQueuedLocked();
                     endDelivered = true;
                     Status st = aborted;
-                    task = () -> s.onAbort(st);
+                    task = () -> {
+                        dropped.forEach(settle);
+                        s.onAbort(st);
+                    };
                 } else if (!queue.isEmpty() && demand > 0) {
-                    InboundMessage m = queue.poll();
+                    T m = queue.poll();
                     if (demand != Long.MAX_VALUE) {
                         demand--;
                     }
@@ -190,7 +230,7 @@ final class Inbox {
                         try {
                             s.onMessage(m);
                         } finally {
-                            stream.consumed(m);
+                            settle.accept(m);
                         }
                     };
                 } else if (queue.isEmpty() && finished) {

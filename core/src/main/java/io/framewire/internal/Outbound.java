@@ -45,8 +45,8 @@ final class Outbound {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
-    private final ArrayDeque<SendQueue> ready = new ArrayDeque<>();
-    private final List<SendQueue> waitingForConnectionCredit = new ArrayList<>();
+    private final ArrayDeque<OutboundSource> ready = new ArrayDeque<>();
+    private final List<OutboundSource> waitingForConnectionCredit = new ArrayList<>();
     /** Streams that have ended but still have frames to write: credit for them must still find them. */
     private final java.util.Map<Integer, SendQueue> finishing = new java.util.HashMap<>();
     private final long maxQueuedBytes;
@@ -226,6 +226,31 @@ final class Outbound {
         }
     }
 
+    /**
+     * Waits, with the lock held, until {@code done} holds (checked under the lock), the deadline passes
+     * or the connection closes. Woken whenever the writer takes frames. Returns whether {@code done} held.
+     */
+    boolean awaitLocked(java.util.function.BooleanSupplier done, long deadlineNanos) throws InterruptedException {
+        while (!done.getAsBoolean()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (closed || left <= 0) {
+                return false;
+            }
+            room.awaitNanos(left);
+        }
+        return true;
+    }
+
+    /** Wakes threads waiting for room (for example a publisher blocked on a subscription that closed). */
+    void signalRoom() {
+        lock.lock();
+        try {
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether a sender could queue on this stream now without waiting; if not, onReady fires later. */
     boolean isReady(SendQueue q, long streamThreshold) {
         lock.lock();
@@ -266,7 +291,7 @@ final class Outbound {
                 return false;
             }
             connectionWindow[0] += increment;
-            for (SendQueue q : waitingForConnectionCredit) {
+            for (OutboundSource q : waitingForConnectionCredit) {
                 scheduleLocked(q);
             }
             waitingForConnectionCredit.clear();
@@ -277,11 +302,29 @@ final class Outbound {
         return true;
     }
 
-    private void scheduleLocked(SendQueue q) {
+    void scheduleLocked(OutboundSource q) {
         if (!q.scheduled && !q.isEmpty()) {
             q.scheduled = true;
             ready.addLast(q);
         }
+    }
+
+    /** Schedules a source that has something new to send, and makes sure it gets written. */
+    void activate(OutboundSource q, boolean mayWrite) {
+        lock.lock();
+        try {
+            if (closed || closeAfterFlush) {
+                return;
+            }
+            scheduleLocked(q);
+        } finally {
+            lock.unlock();
+        }
+        flush(mayWrite);
+    }
+
+    void forgetFinishedLocked(SendQueue q) {
+        finishing.remove(q.streamId);
     }
 
     // --- closing ---
@@ -291,20 +334,30 @@ final class Outbound {
      * connection. Gives up and closes after {@code graceMillis} if the peer does not read.
      */
     void closeAfter(Frame last, long graceMillis) {
+        closeAfter(graceMillis, last);
+    }
+
+    /** As {@link #closeAfter(Frame, long)}, writing {@code lastFrames} in order. */
+    void closeAfter(long graceMillis, Frame... lastFrames) {
         lock.lock();
         try {
             if (closed || closeAfterFlush) {
                 return;
             }
-            for (SendQueue q : ready) {
-                q.clear();
+            for (OutboundSource q : ready) {
                 q.scheduled = false;
+                if (q instanceof SendQueue s) {
+                    s.clear();
+                }
             }
             ready.clear();
             waitingForConnectionCredit.clear();
             control.clear();
-            control.add(last);
-            queuedBytes = FrameEncoder.encodedLength(last);
+            queuedBytes = 0;
+            for (Frame f : lastFrames) {
+                control.add(f);
+                queuedBytes += FrameEncoder.encodedLength(f);
+            }
             closeAfterFlush = true;
             room.signalAll();
         } finally {
@@ -346,8 +399,11 @@ final class Outbound {
             }
             closed = true;
             control.clear();
-            for (SendQueue q : ready) {
-                q.clear();
+            for (OutboundSource q : ready) {
+                q.scheduled = false;
+                if (q instanceof SendQueue s) {
+                    s.clear();
+                }
             }
             ready.clear();
             waitingForConnectionCredit.clear();
@@ -461,27 +517,25 @@ final class Outbound {
         }
         // Each turn moves at least one frame or drops the stream from the ring, so this ends.
         while (moved < budget && !ready.isEmpty()) {
-            SendQueue q = ready.pollFirst();
+            OutboundSource q = ready.pollFirst();
             q.scheduled = false;
             if (q.sendable(connectionWindow[0])) {
                 moved += q.pollInto(batch, FrameLayout.MAX_FRAGMENT_PAYLOAD, maxFragment, connectionWindow);
             }
             if (q.isEmpty()) {
-                if (q.discarded) {
-                    finishing.remove(q.streamId);
-                }
+                q.drained(this);
                 continue;
             }
             if (q.sendable(connectionWindow[0])) {
                 q.scheduled = true;
                 ready.addLast(q);
-            } else if (q.window >= q.creditNeeded()) {
+            } else if (q.waitsForConnectionCredit(connectionWindow[0])) {
                 // Blocked by the connection window: rescheduled when connection credit arrives.
                 if (!waitingForConnectionCredit.contains(q)) {
                     waitingForConnectionCredit.add(q);
                 }
             }
-            // Otherwise blocked by its own window: rescheduled by addStreamCredit.
+            // Otherwise blocked by its own credit: rescheduled when that credit arrives.
         }
         return moved;
     }

@@ -11,7 +11,7 @@ import java.util.List;
  * CANCEL) and its messages, which are cut into fragments only as credit allows. Every field is guarded
  * by the owning {@link Outbound}'s lock.
  */
-final class SendQueue {
+final class SendQueue extends OutboundSource {
     /** A message being sent: {@code data[sent..]} is still to go. */
     private static final class PendingMessage {
         final byte[] data;
@@ -28,8 +28,6 @@ final class SendQueue {
     long window;
     /** Unsent bytes of queued messages, plus encoded sizes of queued frames. */
     long queuedBytes;
-    /** In the outbound's ready ring. */
-    boolean scheduled;
     /** Closed: nothing more may be queued, and what is queued is dropped. */
     boolean discarded;
     /** Whether the stream's first frame (its CALL, for a client) has been handed to the writer. */
@@ -47,6 +45,7 @@ final class SendQueue {
         this.window = initialWindow;
     }
 
+    @Override
     boolean isEmpty() {
         return items.isEmpty();
     }
@@ -87,6 +86,7 @@ final class SendQueue {
      * @param connectionWindow a one-element array holding the connection credit, decremented here
      * @return bytes (encoded) moved into the batch
      */
+    @Override
     long pollInto(List<Frame> batch, int dataQuantum, int maxFragment, long[] connectionWindow) {
         long moved = 0;
         int data = 0;
@@ -131,7 +131,7 @@ final class SendQueue {
         return moved;
     }
 
-    /** Whether something could be sent now, given the connection credit. */
+    @Override
     boolean sendable(long connectionWindow) {
         Object head = items.peek();
         if (head == null) {
@@ -139,5 +139,17 @@ final class SendQueue {
         }
         int need = creditNeeded();
         return need == 0 || (window >= need && connectionWindow >= need);
+    }
+
+    @Override
+    boolean waitsForConnectionCredit(long connectionWindow) {
+        return !isEmpty() && window >= creditNeeded();
+    }
+
+    @Override
+    void drained(Outbound outbound) {
+        if (discarded) {
+            outbound.forgetFinishedLocked(this);
+        }
     }
 }

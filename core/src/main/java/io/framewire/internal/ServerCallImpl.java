@@ -12,14 +12,14 @@ import java.util.Optional;
 final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
     private final ServerStream stream;
     private final MethodDescriptor<Req, Resp> method;
-    final Inbox inbox;
+    final Inbox<InboundMessage> inbox;
     private volatile ServerCall.Listener<Req> listener;
     private volatile SerialExecutor serial;
 
     ServerCallImpl(ServerStream stream, MethodDescriptor<Req, Resp> method) {
         this.stream = stream;
         this.method = method;
-        this.inbox = new Inbox(stream);
+        this.inbox = new Inbox<>(stream::consumed);
     }
 
     /** Switches to push mode: requests so far and later go to {@code l}. */
@@ -27,7 +27,7 @@ final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
         SerialExecutor s = new SerialExecutor(stream.session.config.callbackExecutor());
         serial = s;
         listener = l;
-        inbox.push(new Inbox.Sink() {
+        inbox.push(new Inbox.Sink<>() {
             @Override
             public void onMessage(InboundMessage m) {
                 Req value;

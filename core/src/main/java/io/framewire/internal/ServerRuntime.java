@@ -23,10 +23,16 @@ public final class ServerRuntime {
     final SessionConfig sessionConfig;
     final Duration handshakeTimeout;
     final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
+    final Broker broker;
     volatile boolean draining;
 
+    /**
+     * @param brokerLimits per connection: subscriptions; per subscription: queued messages, queued bytes
+     */
     public ServerRuntime(Map<String, ServerMethod> methods, List<ServerInterceptor> interceptors,
-                         Executor handlerExecutor, SessionConfig sessionConfig, Duration handshakeTimeout) {
+                         Executor handlerExecutor, SessionConfig sessionConfig, Duration handshakeTimeout,
+                         int maxSubscriptionsPerConnection, int maxQueueMessages, long maxQueueBytes) {
+        this.broker = new Broker(maxSubscriptionsPerConnection, maxQueueMessages, maxQueueBytes);
         this.methods = Map.copyOf(methods);
         this.interceptors = List.copyOf(interceptors);
         this.handlerExecutor = handlerExecutor;

@@ -11,12 +11,16 @@ import io.framewire.protocol.ProtocolException;
 import io.framewire.protocol.StatusCode;
 import io.framewire.spi.Connection;
 import io.framewire.spi.TransportProvider;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The server end of a connection: answers the HELLO, opens a {@link ServerStream} per CALL. */
 final class ServerSession extends Session {
     final ServerRuntime runtime;
     private final Peer peer;
 
+    /** This connection's subscriptions by id; the reader adds them, closing removes them. */
+    private final Map<Integer, BrokerSubscription> subscriptions = new ConcurrentHashMap<>();
     /** Highest client stream id seen; written by the reader, read by shutdown. */
     private volatile int lastStreamId;
 
@@ -62,14 +66,15 @@ final class ServerSession extends Session {
                 }
                 ((ServerStream) s).onCancel(c);
             }
-            case Frame.Subscribe s -> out.sendControl(new Frame.SubscriptionEnd(s.subscriptionId(), StatusCode.UNIMPLEMENTED,
-                    "this server has no broker"), false);
-            case Frame.Unsubscribe u -> { }
-            case Frame.Publish p -> {
-                if (p.ackId() != 0) {
-                    out.sendControl(new Frame.Ack(p.ackId(), StatusCode.UNIMPLEMENTED, "this server has no broker"), false);
+            case Frame.Subscribe s -> onSubscribe(s);
+            case Frame.Unsubscribe u -> {
+                BrokerSubscription b = subscriptions.remove(u.subscriptionId());
+                if (b != null) {
+                    runtime.broker.remove(b);
+                    b.close();
                 }
             }
+            case Frame.Publish p -> onPublish(p);
             default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame.type() + " may only be sent by a server");
         }
     }
@@ -116,6 +121,76 @@ final class ServerSession extends Session {
             return;
         }
         stream.started();
+    }
+
+    private void onSubscribe(Frame.Subscribe s) {
+        int id = s.subscriptionId();
+        if (subscriptions.containsKey(id)) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "subscription id " + id + " is already in use");
+        }
+        Broker broker = runtime.broker;
+        String problem = Topics.problem(s.pattern(), true);
+        if (problem == null && !s.queueGroup().isEmpty()) {
+            problem = Topics.problem(s.queueGroup(), false) == null ? null : "invalid queue group '" + s.queueGroup() + "'";
+        }
+        if (problem == null && (s.maxMessages() < 1 || s.maxBytes() == 0)) {
+            problem = "max messages and max bytes must be at least 1";
+        }
+        if (problem != null) {
+            endSubscription(id, StatusCode.INVALID_ARGUMENT, "cannot subscribe to '" + s.pattern() + "': " + problem);
+            return;
+        }
+        if (state != State.OPEN) {
+            endSubscription(id, StatusCode.UNAVAILABLE, "the server is shutting down");
+            return;
+        }
+        if (subscriptions.size() >= broker.maxSubscriptionsPerConnection) {
+            endSubscription(id, StatusCode.RESOURCE_EXHAUSTED, "this connection already has "
+                    + broker.maxSubscriptionsPerConnection + " subscriptions, the server's limit");
+            return;
+        }
+        // The client chooses its queue's bounds; the server caps them at its own limits.
+        BrokerSubscription b = new BrokerSubscription(this, s, Math.min(s.maxMessages(), broker.maxQueueMessages),
+                Math.min(Integer.toUnsignedLong(s.maxBytes()), broker.maxQueueBytes));
+        subscriptions.put(id, b);
+        broker.add(b);
+    }
+
+    private void endSubscription(int id, StatusCode code, String message) {
+        out.sendControl(new Frame.SubscriptionEnd(id, code, message), false);
+    }
+
+    /**
+     * Hands a PUBLISH to the broker on this reader thread: a full BLOCK subscription holds the reader
+     * up to its timeout, which pushes back on this publisher through TCP, as the policy intends.
+     */
+    private void onPublish(Frame.Publish p) {
+        String problem = Topics.problem(p.topic(), false);
+        if (problem == null && !p.replyTo().isEmpty() && Topics.problem(p.replyTo(), false) != null) {
+            problem = "invalid reply-to topic '" + p.replyTo() + "'";
+        }
+        Status result;
+        if (problem != null) {
+            result = Status.of(StatusCode.INVALID_ARGUMENT, "cannot publish to '" + p.topic() + "': " + problem);
+        } else {
+            try {
+                result = runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down");
+            }
+        }
+        if (p.ackId() != 0) {
+            out.sendControl(new Frame.Ack(p.ackId(), result.code(), result.description()), false);
+        }
+    }
+
+    @Override
+    void onSubscriptionCredit(Frame.Credit c) {
+        BrokerSubscription b = subscriptions.get(c.streamId());
+        if (b != null) {
+            b.addCredit(Integer.toUnsignedLong(c.increment()));
+        }
     }
 
     /** Ends a call before it started: a STATUS on the connection queue (the stream has nothing else). */
@@ -167,11 +242,16 @@ final class ServerSession extends Session {
 
     private void closeGracefully() {
         out.closeWhenFlushed(CLOSE_GRACE_MILLIS);
-        close(Status.of(StatusCode.UNAVAILABLE, "server shut down"), null, false);
+        close(Status.of(StatusCode.UNAVAILABLE, "server shut down"), new Frame[0], false);
     }
 
     @Override
     void onClosed(Status status) {
         runtime.sessions.remove(this);
+        for (BrokerSubscription b : subscriptions.values()) {
+            runtime.broker.remove(b);
+            b.close();
+        }
+        subscriptions.clear();
     }
 }

@@ -338,6 +338,11 @@ abstract class Session {
      * address, since it usually means a broken or hostile peer.
      */
     final void failConnection(ErrorCode code, String message) {
+        failConnection(code, message, null);
+    }
+
+    /** As {@link #failConnection(ErrorCode, String)}, writing {@code before} ahead of the ERROR. */
+    final void failConnection(ErrorCode code, String message, Frame before) {
         if (state == State.CLOSED) {
             return;
         }
@@ -347,7 +352,8 @@ abstract class Session {
         if (state == State.HANDSHAKING) {
             handshake.completeExceptionally(status.asException());
         }
-        close(status, new Frame.Error(code, message));
+        Frame error = new Frame.Error(code, message);
+        close(status, before == null ? new Frame[] {error} : new Frame[] {before, error}, true);
     }
 
     /**
@@ -355,11 +361,13 @@ abstract class Session {
      * closes the connection. Idempotent.
      */
     final void close(Status status, Frame lastFrame) {
-        close(status, lastFrame, true);
+        close(status, lastFrame == null ? new Frame[0] : new Frame[] {lastFrame}, true);
     }
 
+
+
     /** As {@link #close(Status, Frame)}; without {@code closeOutbound} the caller has arranged the connection's close. */
-    final void close(Status status, Frame lastFrame, boolean closeOutbound) {
+    final void close(Status status, Frame[] lastFrames, boolean closeOutbound) {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
@@ -371,8 +379,8 @@ abstract class Session {
             heartbeat.cancel(false);
         }
         if (closeOutbound) {
-            if (lastFrame != null) {
-                out.closeAfter(lastFrame, CLOSE_GRACE_MILLIS);
+            if (lastFrames.length > 0) {
+                out.closeAfter(CLOSE_GRACE_MILLIS, lastFrames);
             } else {
                 out.closeNow();
             }

@@ -1,6 +1,7 @@
 package io.framewire.internal;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.PubSubConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
 import io.framewire.testing.UnaryConformance;
@@ -41,6 +42,14 @@ class InprocConformanceTest {
 
     @Nested
     class Streaming extends StreamingConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return INPROC;
+        }
+    }
+
+    @Nested
+    class PubSub extends PubSubConformance {
         @Override
         protected TransportUnderTest transport() {
             return INPROC;

@@ -44,7 +44,7 @@ public abstract class HostilePeerConformance extends TransportFixture {
 
     @BeforeEach
     void startServerAndAGoodClient() {
-        server = startServer(b -> b.handshakeTimeout(Duration.ofMillis(300)),
+        server = startServer(b -> b.handshakeTimeout(Duration.ofMillis(300)).subscriptionLimits(3, 1000, 1 << 20),
                 Service.builder("test.Echo").unary(ECHO, (s, ctx) -> s)
                         .bidiStreaming(HOLD, call -> {
                             CountDownLatch never = new CountDownLatch(1);
@@ -265,5 +265,63 @@ public abstract class HostilePeerConformance extends TransportFixture {
     private void serverStillServesWith(int connections) {
         assertEquals("after", goodClient.call(ECHO, "after"));
         assertEquals(connections, server.connectionCount());
+    }
+
+    @Test
+    void anInvalidSubscriptionIsRefusedAndTheConnectionStays() throws Exception {
+        RawPeer peer = rawPeer(server).handshake();
+        peer.send(new Frame.Subscribe(1, "a..b", "", io.framewire.protocol.OverflowPolicy.BLOCK, 10, 1000, 0, 10));
+        Frame.SubscriptionEnd end = (Frame.SubscriptionEnd) peer.readFrame().orElseThrow();
+        assertEquals(io.framewire.protocol.StatusCode.INVALID_ARGUMENT, end.code());
+        assertTrue(end.message().contains("empty token"), end.message());
+        peer.send(new Frame.Ping(5));
+        assertEquals(new Frame.Pong(5), peer.readFrame().orElseThrow());
+    }
+
+    @Test
+    void subscriptionsBeyondTheServersLimitAreRefused() throws Exception {
+        RawPeer peer = rawPeer(server).handshake();
+        for (int id = 1; id <= 4; id++) {
+            peer.send(new Frame.Subscribe(id, "t" + id, "", io.framewire.protocol.OverflowPolicy.DROP_NEWEST, 10, 1000, 0, 10));
+        }
+        Frame.SubscriptionEnd end = (Frame.SubscriptionEnd) peer.readFrame().orElseThrow();
+        assertEquals(4, end.subscriptionId());
+        assertEquals(io.framewire.protocol.StatusCode.RESOURCE_EXHAUSTED, end.code());
+        assertTrue(end.message().contains("3"), end.message());
+    }
+
+    @Test
+    void reusingALiveSubscriptionIdIsAProtocolError() throws Exception {
+        RawPeer peer = rawPeer(server).handshake();
+        peer.send(new Frame.Subscribe(7, "t", "", io.framewire.protocol.OverflowPolicy.DROP_NEWEST, 10, 1000, 0, 10));
+        peer.send(new Frame.Subscribe(7, "u", "", io.framewire.protocol.OverflowPolicy.DROP_NEWEST, 10, 1000, 0, 10));
+        assertClosedWith(peer, ErrorCode.PROTOCOL_ERROR, "subscription id 7");
+    }
+
+    @Test
+    void aServerThatIgnoresSubscriptionCreditIsRefusedByTheClient() throws Exception {
+        io.framewire.spi.TransportProvider t = provider();
+        try (io.framewire.spi.Acceptor acceptor = t.listen(io.framewire.Address.parse(transport().newListenAddress()),
+                transport().serverOptions().orElse(t.defaultOptions()))) {
+            java.util.concurrent.CompletableFuture<Client> connecting = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> io.framewire.Client.connect(acceptor.boundAddress().toString()));
+            RawPeer fakeServer = closeLater(RawPeer.accepted(acceptor.accept()));
+            assertTrue(fakeServer.readFrame().orElseThrow() instanceof Frame.Hello);
+            fakeServer.send(Handshake.serverHello(1, Settings.defaults()));
+            Client client = closeLater(connecting.get(10, TimeUnit.SECONDS));
+            java.util.concurrent.CompletableFuture<io.framewire.Subscription> subscribing = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> client.subscribe("x", io.framewire.SubscribeOptions.DEFAULT.withPrefetch(2)));
+            Frame.Subscribe s = (Frame.Subscribe) fakeServer.readFrame().orElseThrow();
+            assertEquals(2, s.initialCredit());
+            Frame.Ping fence = (Frame.Ping) fakeServer.readFrame().orElseThrow();
+            fakeServer.send(new Frame.Pong(fence.payload()));
+            closeLater(subscribing.get(10, TimeUnit.SECONDS));
+            for (long seq = 1; seq <= 3; seq++) { // one more than granted
+                fakeServer.send(new Frame.Deliver(s.subscriptionId(), false, seq, "x", "", Metadata.EMPTY, new byte[1]));
+            }
+            Frame.Error error = fakeServer.closingError().orElseThrow(() -> new AssertionError("the client closed without ERROR"));
+            assertEquals(ErrorCode.FLOW_CONTROL_ERROR, error.code());
+            assertTrue(error.message().contains("granted"), error.message());
+        }
     }
 }

@@ -32,6 +32,11 @@ public final class RawPeer implements AutoCloseable {
         this.connection = connection;
     }
 
+    /** A raw peer on a connection this test accepted: it plays the server. */
+    public static RawPeer accepted(Connection connection) {
+        return new RawPeer(connection);
+    }
+
     public static RawPeer connect(Address address, TransportOptions optionsOrNull) throws IOException {
         TransportProvider t = Transports.forAddress(address);
         return new RawPeer(t.connect(address, optionsOrNull != null ? optionsOrNull : t.defaultOptions(), Duration.ofSeconds(5)));

@@ -4,7 +4,9 @@ package io.framewire.protocol;
 public enum GapReason {
     DROPPED_OLDEST(1),
     DROPPED_NEWEST(2),
-    BLOCK_TIMEOUT(3);
+    BLOCK_TIMEOUT(3),
+    /** The subscriber was disconnected (DISCONNECT policy); these were queued for it. */
+    SLOW_CONSUMER(4);
 
     private final int code;
 

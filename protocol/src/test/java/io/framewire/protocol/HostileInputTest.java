@@ -510,7 +510,7 @@ class HostileInputTest {
                 bad("SUBSCRIBE without its bounds", frame(SUBSCRIBE, 0, 1, Raw.payload().str16("a").str16("").u8(0).u32(1)),
                         ErrorCode.MALFORMED_FRAME, "max bytes"),
                 bad("gap reason 0", frame(GAP, 0, 1, gap(1, 2, 0)), ErrorCode.MALFORMED_FRAME, "GAP", "reason 0"),
-                bad("gap reason 4", frame(GAP, 0, 1, gap(1, 2, 4)), ErrorCode.MALFORMED_FRAME, "reason 4"),
+                bad("gap reason 5", frame(GAP, 0, 1, gap(1, 2, 5)), ErrorCode.MALFORMED_FRAME, "reason 5"),
                 bad("gap first above last", frame(GAP, 0, 1, gap(7, 5, 1)), ErrorCode.MALFORMED_FRAME, "7..5"),
                 bad("gap first above last, unsigned", frame(GAP, 0, 1, gap(-1, 5, 1)),
                         ErrorCode.MALFORMED_FRAME, "18446744073709551615..5"),

@@ -1,6 +1,7 @@
 package io.framewire.transport.tcp;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.PubSubConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
 import io.framewire.testing.UnaryConformance;
@@ -62,6 +63,14 @@ class TcpConformanceTest {
 
     @Nested
     class Streaming extends StreamingConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return IPV4;
+        }
+    }
+
+    @Nested
+    class PubSub extends PubSubConformance {
         @Override
         protected TransportUnderTest transport() {
             return IPV4;

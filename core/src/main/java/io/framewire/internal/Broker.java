@@ -1,0 +1,102 @@
+package io.framewire.internal;
+
+import io.framewire.Status;
+import io.framewire.protocol.Metadata;
+import io.framewire.protocol.StatusCode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A server's publish/subscribe broker: the subscription index and the fan-out. A message goes to
+ * every matching subscription without a queue group, and to one member of each matching queue group
+ * (taking turns, and skipping members whose queue is full while another has room). Thread-safe:
+ * publishes run concurrently on their publishers' threads.
+ */
+final class Broker {
+    private final SubscriptionIndex<BrokerSubscription> index = new SubscriptionIndex<>();
+    private final Map<String, AtomicInteger> groupTurns = new ConcurrentHashMap<>();
+    final int maxSubscriptionsPerConnection;
+    final int maxQueueMessages;
+    final long maxQueueBytes;
+
+    Broker(int maxSubscriptionsPerConnection, int maxQueueMessages, long maxQueueBytes) {
+        this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
+        this.maxQueueMessages = maxQueueMessages;
+        this.maxQueueBytes = maxQueueBytes;
+    }
+
+    void add(BrokerSubscription s) {
+        index.add(s.pattern, s);
+    }
+
+    void remove(BrokerSubscription s) {
+        index.remove(s.pattern, s);
+    }
+
+    int subscriptionCount() {
+        return index.size();
+    }
+
+    /**
+     * Delivers a message to every matching subscription, on the calling thread (which BLOCK
+     * subscriptions may hold up to their timeouts). A request (non-empty {@code replyTo}) that matches
+     * nothing is answered at once with a no-responders delivery to its reply topic.
+     *
+     * @return OK, or RESOURCE_EXHAUSTED if a BLOCK subscription stayed full past its timeout
+     */
+    Status publish(String topic, String replyTo, Metadata metadata, byte[] data) throws InterruptedException {
+        List<BrokerSubscription> matched = index.match(topic);
+        if (matched.isEmpty()) {
+            if (!replyTo.isEmpty()) {
+                for (BrokerSubscription s : index.match(replyTo)) {
+                    s.offer(replyTo, "", Metadata.EMPTY, new byte[0], true);
+                }
+            }
+            return Status.OK;
+        }
+        int timedOut = 0;
+        Map<String, List<BrokerSubscription>> groups = null;
+        for (BrokerSubscription s : matched) {
+            if (s.queueGroup.isEmpty()) {
+                timedOut += deliver(s, topic, replyTo, metadata, data);
+            } else {
+                if (groups == null) {
+                    groups = new LinkedHashMap<>();
+                }
+                groups.computeIfAbsent(s.queueGroup, g -> new ArrayList<>()).add(s);
+            }
+        }
+        if (groups != null) {
+            for (Map.Entry<String, List<BrokerSubscription>> g : groups.entrySet()) {
+                timedOut += deliver(pick(g.getKey(), g.getValue(), data.length), topic, replyTo, metadata, data);
+            }
+        }
+        if (timedOut > 0) {
+            return Status.of(StatusCode.RESOURCE_EXHAUSTED, timedOut + " BLOCK subscription(s) on '" + topic
+                    + "' stayed full past their block timeout; the message was dropped for them");
+        }
+        return Status.OK;
+    }
+
+    private static int deliver(BrokerSubscription s, String topic, String replyTo, Metadata md, byte[] data)
+            throws InterruptedException {
+        return s.offer(topic, replyTo, md, data, false) == BrokerSubscription.Outcome.TIMED_OUT ? 1 : 0;
+    }
+
+    /** The group's next member in turn, preferring one with room. */
+    private BrokerSubscription pick(String group, List<BrokerSubscription> members, int size) {
+        int n = members.size();
+        int start = Math.floorMod(groupTurns.computeIfAbsent(group, g -> new AtomicInteger()).getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            BrokerSubscription m = members.get((start + i) % n);
+            if (m.hasRoomHint(size)) {
+                return m;
+            }
+        }
+        return members.get(start);
+    }
+}

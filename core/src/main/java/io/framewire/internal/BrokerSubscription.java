@@ -1,0 +1,280 @@
+package io.framewire.internal;
+
+import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameEncoder;
+import io.framewire.protocol.GapReason;
+import io.framewire.protocol.Metadata;
+import io.framewire.protocol.OverflowPolicy;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One subscription at the broker: its bounded queue of deliveries, which is also what the subscriber
+ * connection's writer drains (within the subscriber's credit, in turn with the connection's other
+ * streams), and its overflow policy. Sequence numbers count every message assigned to the
+ * subscription, delivered or not; lost ones are queued as gaps in sequence order, ahead of later
+ * deliveries. Everything mutable is guarded by the subscriber connection's outbound lock.
+ *
+ * <table>
+ *   <caption>When the queue is full</caption>
+ *   <tr><th>policy</th><th>what happens</th></tr>
+ *   <tr><td>BLOCK</td><td>the publisher waits for room up to the block timeout; then the message is a gap (BLOCK_TIMEOUT)</td></tr>
+ *   <tr><td>DROP_OLDEST</td><td>the oldest queued message becomes a gap (DROPPED_OLDEST), in its place</td></tr>
+ *   <tr><td>DROP_NEWEST</td><td>the new message becomes a gap (DROPPED_NEWEST)</td></tr>
+ *   <tr><td>DISCONNECT</td><td>the subscriber's connection is closed with SLOW_CONSUMER</td></tr>
+ * </table>
+ */
+final class BrokerSubscription extends OutboundSource {
+    /** Lost messages: a contiguous range of sequence numbers, for one reason. */
+    private static final class GapEntry {
+        final long first;
+        long last;
+        final GapReason reason;
+
+        GapEntry(long first, long last, GapReason reason) {
+            this.first = first;
+            this.last = last;
+            this.reason = reason;
+        }
+    }
+
+    /** What an offer did. */
+    enum Outcome { QUEUED, DROPPED, TIMED_OUT, DISCONNECTED, CLOSED }
+
+    final ServerSession session;
+    final int id;
+    final String pattern;
+    final String queueGroup;
+    final OverflowPolicy policy;
+    private final int maxMessages;
+    private final long maxBytes;
+    private final long blockTimeoutNanos;
+
+    // Guarded by the subscriber's outbound lock.
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private long credit;
+    private long nextSequence = 1;
+    private int queuedMessages;
+    private long queuedBytes;
+    private boolean closed;
+
+    BrokerSubscription(ServerSession session, Frame.Subscribe s, int maxMessages, long maxBytes) {
+        this.session = session;
+        this.id = s.subscriptionId();
+        this.pattern = s.pattern();
+        this.queueGroup = s.queueGroup();
+        this.policy = s.policy();
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+        this.blockTimeoutNanos = Integer.toUnsignedLong(s.blockTimeoutMillis()) * 1_000_000L;
+        this.credit = Integer.toUnsignedLong(s.initialCredit());
+    }
+
+    private Outbound out() {
+        return session.out;
+    }
+
+    /** Whether the queue would take a message of {@code bytes} without overflowing. Lock held. */
+    private boolean hasRoom(long bytes) {
+        return queuedMessages < maxMessages && queuedBytes + bytes <= maxBytes;
+    }
+
+    /** Whether the queue has room now (for choosing a queue-group member); a hint, not a promise. */
+    boolean hasRoomHint(long bytes) {
+        Outbound o = out();
+        o.lock().lock();
+        try {
+            return !closed && hasRoom(bytes);
+        } finally {
+            o.lock().unlock();
+        }
+    }
+
+    /**
+     * Assigns the message a sequence number and queues it, or applies the overflow policy. Runs on the
+     * publisher's thread; with BLOCK it may wait up to the block timeout.
+     */
+    Outcome offer(String topic, String replyTo, Metadata metadata, byte[] data, boolean noResponders)
+            throws InterruptedException {
+        long size = data.length;
+        Outbound o = out();
+        Outcome outcome;
+        long lostFrom = 0;
+        long lostTo = 0;
+        o.lock().lock();
+        try {
+            if (closed) {
+                return Outcome.CLOSED;
+            }
+            if (!hasRoom(size) && policy == OverflowPolicy.BLOCK) {
+                long deadline = System.nanoTime() + blockTimeoutNanos;
+                o.awaitLocked(() -> closed || hasRoom(size), deadline);
+                if (closed) {
+                    return Outcome.CLOSED;
+                }
+            }
+            long seq = nextSequence++;
+            if (hasRoom(size)) {
+                queue.add(new Frame.Deliver(id, noResponders, seq, topic, replyTo, metadata, data));
+                queuedMessages++;
+                queuedBytes += size;
+                outcome = Outcome.QUEUED;
+            } else {
+                outcome = switch (policy) {
+                    case BLOCK -> {
+                        addGapAtTail(seq, GapReason.BLOCK_TIMEOUT);
+                        yield Outcome.TIMED_OUT;
+                    }
+                    case DROP_NEWEST -> {
+                        addGapAtTail(seq, GapReason.DROPPED_NEWEST);
+                        yield Outcome.DROPPED;
+                    }
+                    case DROP_OLDEST -> {
+                        while (queuedMessages > 0 && !hasRoom(size)) {
+                            dropOldest();
+                        }
+                        if (hasRoom(size)) {
+                            queue.add(new Frame.Deliver(id, noResponders, seq, topic, replyTo, metadata, data));
+                            queuedMessages++;
+                            queuedBytes += size;
+                            yield Outcome.QUEUED;
+                        }
+                        addGapAtTail(seq, GapReason.DROPPED_OLDEST); // larger than the whole queue
+                        yield Outcome.DROPPED;
+                    }
+                    case DISCONNECT -> {
+                        lostFrom = firstQueuedSequence(seq);
+                        lostTo = seq;
+                        closed = true;
+                        queue.clear();
+                        queuedMessages = 0;
+                        queuedBytes = 0;
+                        yield Outcome.DISCONNECTED;
+                    }
+                };
+            }
+            if (outcome != Outcome.DISCONNECTED) {
+                o.scheduleLocked(this);
+            }
+        } finally {
+            o.lock().unlock();
+        }
+        if (outcome == Outcome.DISCONNECTED) {
+            // The subscriber learns exactly what it lost before the connection closes.
+            session.failConnection(io.framewire.protocol.ErrorCode.SLOW_CONSUMER, "subscription " + id + " on '" + pattern
+                    + "' is full (" + maxMessages + " messages, " + maxBytes + " bytes) and its policy is DISCONNECT",
+                    new Frame.Gap(id, lostFrom, lostTo, GapReason.SLOW_CONSUMER));
+        } else {
+            o.flush(session.mayWrite());
+        }
+        return outcome;
+    }
+
+    /** The first sequence number still queued (a message or a gap), or {@code next} if nothing is. */
+    private long firstQueuedSequence(long next) {
+        Object head = queue.peekFirst();
+        if (head instanceof GapEntry g) {
+            return g.first;
+        }
+        if (head instanceof Frame.Deliver d) {
+            return d.sequence();
+        }
+        return next;
+    }
+
+    private void addGapAtTail(long seq, GapReason reason) {
+        if (queue.peekLast() instanceof GapEntry g && g.reason == reason && g.last == seq - 1) {
+            g.last = seq;
+        } else {
+            queue.addLast(new GapEntry(seq, seq, reason));
+        }
+    }
+
+    /**
+     * Turns the oldest queued message into a gap, in its place. Only gaps can come before it, so they
+     * are taken off, the new gap joins them (merged with the last if contiguous), and all go back.
+     */
+    private void dropOldest() {
+        ArrayDeque<GapEntry> leading = new ArrayDeque<>();
+        while (queue.peekFirst() instanceof GapEntry g) {
+            leading.addLast(g);
+            queue.pollFirst();
+        }
+        Frame.Deliver oldest = (Frame.Deliver) queue.pollFirst();
+        queuedMessages--;
+        queuedBytes -= oldest.data().length;
+        long seq = oldest.sequence();
+        GapEntry last = leading.peekLast();
+        if (last != null && last.reason == GapReason.DROPPED_OLDEST && last.last == seq - 1) {
+            last.last = seq;
+        } else {
+            leading.addLast(new GapEntry(seq, seq, GapReason.DROPPED_OLDEST));
+        }
+        while (!leading.isEmpty()) {
+            queue.addFirst(leading.pollLast());
+        }
+    }
+
+    /** The subscriber granted {@code n} more deliveries. */
+    void addCredit(long n) {
+        Outbound o = out();
+        o.lock().lock();
+        try {
+            credit = Math.min(Long.MAX_VALUE / 2, credit + n);
+        } finally {
+            o.lock().unlock();
+        }
+        o.activate(this, session.mayWrite());
+    }
+
+    /** Ends the subscription: nothing more is queued or written; a blocked publisher moves on. */
+    void close() {
+        Outbound o = out();
+        o.lock().lock();
+        try {
+            closed = true;
+            queue.clear();
+            queuedMessages = 0;
+            queuedBytes = 0;
+        } finally {
+            o.lock().unlock();
+        }
+        o.signalRoom();
+    }
+
+    // --- OutboundSource, under the outbound lock ---
+
+    @Override
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    @Override
+    boolean sendable(long connectionWindow) {
+        Object head = queue.peek();
+        return head instanceof GapEntry || (head != null && credit > 0);
+    }
+
+    @Override
+    long pollInto(List<Frame> batch, int dataQuantum, int maxFragment, long[] connectionWindow) {
+        long moved = 0;
+        while (moved < dataQuantum) {
+            Object head = queue.peek();
+            Frame f;
+            if (head instanceof GapEntry g) {
+                f = new Frame.Gap(id, g.first, g.last, g.reason);
+            } else if (head instanceof Frame.Deliver d && credit > 0) {
+                f = d;
+                credit--;
+                queuedMessages--;
+                queuedBytes -= d.data().length;
+            } else {
+                break;
+            }
+            queue.poll();
+            batch.add(f);
+            moved += FrameEncoder.encodedLength(f);
+        }
+        return moved;
+    }
+}

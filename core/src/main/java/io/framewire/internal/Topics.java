@@ -1,0 +1,103 @@
+package io.framewire.internal;
+
+/**
+ * The rules for topics and subscription patterns ({@code PROTOCOL.md} section 6): {@code .}-separated
+ * tokens of printable ASCII other than space, {@code *} and {@code >}; no empty token; in a pattern a
+ * token may be {@code *} (one token) or, last, {@code >} (one or more tokens).
+ */
+public final class Topics {
+    private Topics() {}
+
+    /**
+     * Checks a topic a message is published to.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static String checkTopic(String topic) {
+        String problem = problem(topic, false);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid topic '" + printable(topic) + "': " + problem);
+        }
+        return topic;
+    }
+
+    /**
+     * Checks a subscription pattern.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static String checkPattern(String pattern) {
+        String problem = problem(pattern, true);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid pattern '" + printable(pattern) + "': " + problem);
+        }
+        return pattern;
+    }
+
+    /** What is wrong with {@code s} as a topic (or pattern), or null if nothing is. */
+    static String problem(String s, boolean pattern) {
+        if (s.isEmpty()) {
+            return "empty";
+        }
+        if (s.length() > 1024) {
+            return "longer than 1024 characters";
+        }
+        int tokenStart = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            if (i < s.length() && s.charAt(i) != '.') {
+                char c = s.charAt(i);
+                if (c <= 0x20 || c >= 0x7F) {
+                    return "character at index " + i + " is not printable ASCII (or is a space)";
+                }
+                continue;
+            }
+            int len = i - tokenStart;
+            if (len == 0) {
+                return "empty token at index " + tokenStart;
+            }
+            String token = s.substring(tokenStart, i);
+            boolean wildcard = token.indexOf('*') >= 0 || token.indexOf('>') >= 0;
+            if (wildcard) {
+                if (!pattern) {
+                    return "'*' and '>' belong in subscription patterns, not in topics";
+                }
+                if (!token.equals("*") && !token.equals(">")) {
+                    return "a wildcard must be a whole token ('" + token + "')";
+                }
+                if (token.equals(">") && i != s.length()) {
+                    return "'>' must be the last token";
+                }
+            }
+            tokenStart = i + 1;
+        }
+        return null;
+    }
+
+    /** Whether {@code pattern} matches {@code topic} (both valid). The index does this faster; tests use this. */
+    static boolean matches(String pattern, String topic) {
+        String[] p = pattern.split("\\.", -1);
+        String[] t = topic.split("\\.", -1);
+        for (int i = 0; i < p.length; i++) {
+            if (p[i].equals(">")) {
+                return t.length > i;
+            }
+            if (i >= t.length || (!p[i].equals("*") && !p[i].equals(t[i]))) {
+                return false;
+            }
+        }
+        return p.length == t.length;
+    }
+
+    static String[] tokens(String s) {
+        return s.split("\\.", -1);
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            sb.append(c > 0x20 && c < 0x7F ? c : '?');
+        }
+        return sb.toString();
+    }
+}
