@@ -324,4 +324,23 @@ public abstract class HostilePeerConformance extends TransportFixture {
             assertTrue(error.message().contains("granted"), error.message());
         }
     }
+
+    @Test
+    void aPeerThatPromisesHeartbeatsAndFallsSilentIsClosedAfterThreeIntervals() throws Exception {
+        RawPeer peer = rawPeer(server).handshake(Settings.builder()
+                .set(io.framewire.protocol.Setting.HEARTBEAT_INTERVAL, 100).build());
+        long t0 = System.nanoTime();
+        Frame.Error error = null;
+        for (Frame f : peer.readUntilClosed()) {
+            if (f instanceof Frame.Error e) {
+                error = e;
+            }
+            // PINGs from the server may come first; this peer never answers them.
+        }
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(error != null, "closed without ERROR");
+        assertEquals(ErrorCode.KEEPALIVE_TIMEOUT, error.code());
+        assertTrue(waited >= 250, "closed after " + waited + " ms, before three 100 ms intervals");
+        serverStillServes();
+    }
 }

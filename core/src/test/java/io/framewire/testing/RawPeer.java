@@ -44,7 +44,12 @@ public final class RawPeer implements AutoCloseable {
 
     /** Sends a valid client HELLO and reads the server's HELLO. */
     public RawPeer handshake() throws IOException {
-        send(Handshake.clientHello(Settings.defaults()));
+        return handshake(Settings.defaults());
+    }
+
+    /** Sends a client HELLO with {@code settings} and reads the server's HELLO. */
+    public RawPeer handshake(Settings settings) throws IOException {
+        send(Handshake.clientHello(settings));
         Frame first = readFrame().orElseThrow(() -> new IOException("server closed during handshake"));
         if (!(first instanceof Frame.Hello)) {
             throw new IOException("expected the server's HELLO, got " + first);

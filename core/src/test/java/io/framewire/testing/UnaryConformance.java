@@ -477,4 +477,71 @@ public abstract class UnaryConformance extends TransportFixture {
         startServerAt(address, probe((req, ctx) -> "second server: " + req));
         assertEquals("second server: b", client.call(PROBE, "b"));
     }
+
+    // --- peer credentials and the authorization hook ---
+
+    /** This process's user id, as the kernel reports it for a file this process creates. */
+    static long currentUid() throws java.io.IOException {
+        java.nio.file.Path probe = java.nio.file.Files.createTempFile("framewire-uid", ".probe");
+        try {
+            return ((Number) java.nio.file.Files.getAttribute(probe, "unix:uid")).longValue();
+        } finally {
+            java.nio.file.Files.delete(probe);
+        }
+    }
+
+    @Test
+    void theCallContextCarriesThePeersKernelCredentials() throws Exception {
+        assumeCapability(io.framewire.spi.TransportCapability.PEER_CREDENTIALS);
+        AtomicReference<io.framewire.Peer> seen = new AtomicReference<>();
+        Client client = connect(startServer(probe((req, ctx) -> {
+            seen.set(ctx.peer());
+            return "ok";
+        })));
+        client.call(PROBE, "x");
+        io.framewire.PeerCredentials c = seen.get().credentials().orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), c.pid(), "the client is this process");
+        assertEquals(currentUid(), c.uid());
+    }
+
+    @Test
+    void aTransportWithoutPeerCredentialsReportsNone() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                provider().capabilities().contains(io.framewire.spi.TransportCapability.PEER_CREDENTIALS));
+        AtomicReference<io.framewire.Peer> seen = new AtomicReference<>();
+        connect(startServer(probe((req, ctx) -> {
+            seen.set(ctx.peer());
+            return "ok";
+        }))).call(PROBE, "x");
+        assertTrue(seen.get().credentials().isEmpty());
+    }
+
+    @Test
+    void thePeerCredentialsPolicyAllowsAndRefusesPerCall() throws Exception {
+        boolean hasCredentials = provider().capabilities().contains(io.framewire.spi.TransportCapability.PEER_CREDENTIALS);
+        long me = currentUid();
+        Service svc = Service.builder("test.Probe")
+                .unary(PROBE, (req, ctx) -> "ran " + req)
+                .unary(MethodDescriptor.unary("test.Probe/RootOnly", Codec.utf8(), Codec.utf8()), (req, ctx) -> "root")
+                .build();
+        try (LogCapture log = new LogCapture()) {
+            Client client = connect(startServer(b -> b.interceptor(io.framewire.PeerCredentialsPolicy.builder()
+                    .allowUids(me)
+                    .forMethod("test.Probe/RootOnly", java.util.Set.of(me == 0 ? 424242L : 0L), java.util.Set.of())
+                    .build()), svc));
+            if (hasCredentials) {
+                assertEquals("ran x", client.call(PROBE, "x"));
+            } else {
+                StatusException e = assertThrows(StatusException.class, () -> client.call(PROBE, "x"));
+                assertEquals(StatusCode.PERMISSION_DENIED, e.status().code());
+            }
+            StatusException refused = assertThrows(StatusException.class, () -> client.call(
+                    MethodDescriptor.unary("test.Probe/RootOnly", Codec.utf8(), Codec.utf8()), "x"));
+            assertEquals(StatusCode.PERMISSION_DENIED, refused.status().code());
+            if (hasCredentials) {
+                assertTrue(refused.status().description().contains("uid " + me), refused.status().description());
+                assertTrue(log.anyContains("pid " + ProcessHandle.current().pid() + " uid " + me), log.warnings().toString());
+            }
+        }
+    }
 }

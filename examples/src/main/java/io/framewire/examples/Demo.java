@@ -2,6 +2,10 @@ package io.framewire.examples;
 
 import io.framewire.CallOptions;
 import io.framewire.Client;
+import io.framewire.ClientCall;
+import io.framewire.Gap;
+import io.framewire.Message;
+import io.framewire.Subscription;
 import io.framewire.Codec;
 import io.framewire.MethodDescriptor;
 import io.framewire.Response;
@@ -15,17 +19,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The README's first command: a server on the embedded default address (TCP loopback, an ephemeral
  * port) serving an echo service and a key-value service, and a client calling them, including a call
- * that misses its deadline and one that fails, printing what happened.
+ * that misses its deadline and one that fails, a streaming call, and a subscription to the key-value
+ * store's change events, printing what happened.
  *
  * <p>Run with another address as the first argument, e.g. {@code inproc://demo} or
  * {@code tcp://127.0.0.1:7000}.
@@ -37,6 +43,7 @@ public final class Demo {
     static final MethodDescriptor<String, String> SLOW = MethodDescriptor.unary("demo.Echo/Slow", Codec.utf8(), Codec.utf8());
     static final MethodDescriptor<String, String> PUT = MethodDescriptor.unary("demo.KeyValue/Put", Codec.utf8(), Codec.utf8());
     static final MethodDescriptor<String, String> GET = MethodDescriptor.unary("demo.KeyValue/Get", Codec.utf8(), Codec.utf8());
+    static final MethodDescriptor<String, String> SCAN = MethodDescriptor.serverStreaming("demo.KeyValue/Scan", Codec.utf8(), Codec.utf8());
 
     private Demo() {}
 
@@ -58,16 +65,27 @@ public final class Demo {
                 })
                 .build();
 
-        Map<String, String> store = new ConcurrentHashMap<>();
+        Map<String, String> store = new java.util.concurrent.ConcurrentSkipListMap<>();
+        AtomicReference<Server> self = new AtomicReference<>();
         Service kv = Service.builder("demo.KeyValue")
                 .unary(PUT, (entry, ctx) -> {
                     int eq = entry.indexOf('=');
                     if (eq <= 0) {
                         throw Status.of(StatusCode.INVALID_ARGUMENT, "expected key=value, got '" + entry + "'").asException();
                     }
-                    String previous = store.put(entry.substring(0, eq), entry.substring(eq + 1));
+                    String key = entry.substring(0, eq);
+                    String previous = store.put(key, entry.substring(eq + 1));
                     ctx.setTrailers(Metadata.builder().put("replaced", String.valueOf(previous != null)).build());
+                    // Code inside the server publishes through its in-process client.
+                    self.get().localClient().publish("kv.changed." + key, entry.getBytes(StandardCharsets.UTF_8));
                     return "stored";
+                })
+                .serverStreaming(SCAN, (prefix, call) -> {
+                    for (Map.Entry<String, String> e : store.entrySet()) {
+                        if (e.getKey().startsWith(prefix)) {
+                            call.send(e.getKey() + "=" + e.getValue());
+                        }
+                    }
                 })
                 .unary(GET, (key, ctx) -> {
                     String value = store.get(key);
@@ -79,6 +97,7 @@ public final class Demo {
                 .build();
 
         Server server = Server.builder().listen(address).service(echo).service(kv).build().start();
+        self.set(server);
         String bound = server.address().toString();
         System.out.println("Framewire demo");
         System.out.println("  server listening on " + bound + " with demo.Echo and demo.KeyValue");
@@ -87,11 +106,26 @@ public final class Demo {
             System.out.printf("  client connected; ping round trip %.3f ms%n", client.ping().toNanos() / 1e6);
 
             show("Echo/Say(\"hello\")", () -> quote(client.call(SAY, "hello")));
+            Subscription changes = client.subscribe("kv.changed.*");
             show("KeyValue/Put(\"color=blue\")", () -> {
                 Response<String> r = client.exchange(PUT, "color=blue", CallOptions.DEFAULT);
                 return quote(r.message()) + "  trailers " + r.trailers();
             });
             show("KeyValue/Get(\"color\")", () -> quote(client.call(GET, "color")));
+            show("subscription kv.changed.* got", () -> switch (changes.next(Duration.ofSeconds(5)).orElseThrow()) {
+                case Message m -> m.topic() + " #" + m.sequence() + " \"" + m.text() + "\"";
+                case Gap g -> "a gap: " + g;
+            });
+            client.call(PUT, "colour=green");
+            client.call(PUT, "size=large");
+            show("KeyValue/Scan(\"\") streaming", () -> {
+                List<String> rows = new ArrayList<>();
+                try (ClientCall<String, String> call = client.newCall(SCAN, CallOptions.DEFAULT)) {
+                    call.sendLast("");
+                    call.responses().forEach(rows::add);
+                }
+                return rows.toString();
+            });
             show("KeyValue/Get(\"missing\")   [an error]", () -> quote(client.call(GET, "missing")));
             show("KeyValue/Put(\"oops\")      [an error]", () -> quote(client.call(PUT, "oops")));
             show("Echo/Slow(500 ms) with a 100 ms deadline", () ->

@@ -29,6 +29,8 @@ class DemoTest {
     private static void assertDemoOutput(String out) {
         assertTrue(out.contains("-> \"echo: hello\""), out);
         assertTrue(out.contains("-> \"blue\""), out);
+        assertTrue(out.contains("-> kv.changed.color #1 \"color=blue\""), out);
+        assertTrue(out.contains("-> [color=blue, colour=green, size=large]"), out);
         assertTrue(out.contains("failed with NOT_FOUND: no key 'missing'"), out);
         assertTrue(out.contains("failed with INVALID_ARGUMENT"), out);
         assertTrue(out.contains("failed with DEADLINE_EXCEEDED"), out);
