@@ -395,6 +395,8 @@ final class Outbound {
         lock.lock();
         try {
             if (closed) {
+                // Possibly only the sending side was shut (a lingering close): finish it.
+                connection.close();
                 return;
             }
             closed = true;
@@ -495,12 +497,21 @@ final class Outbound {
                 return;
             }
             if (last) {
-                closeNow();
+                // The final frame (an ERROR or GOAWAY) is out: stop sending but keep the receiving side
+                // open, so the peer reads it instead of a reset; the reader closes once the peer has
+                // closed too, or the grace timer does.
                 lock.lock();
                 try {
                     writing = false;
+                    closed = true;
+                    room.signalAll();
                 } finally {
                     lock.unlock();
+                }
+                try {
+                    connection.shutdownOutput();
+                } catch (IOException | RuntimeException e) {
+                    connection.close();
                 }
                 return;
             }

@@ -56,7 +56,6 @@ abstract class Session {
 
     volatile State state = State.HANDSHAKING;
     private volatile Settings peerSettings = Settings.defaults();
-    private volatile Thread reader;
     private volatile long lastReadNanos = System.nanoTime();
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> handshakeTimer;
@@ -108,9 +107,7 @@ abstract class Session {
                 }
             }, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
-        Thread t = readerThreads.newThread(this::readLoop);
-        reader = t;
-        t.start();
+        readerThreads.newThread(this::readLoop).start();
     }
 
     final CompletableFuture<Void> handshakeFuture() {
@@ -126,31 +123,46 @@ abstract class Session {
         return state == State.OPEN;
     }
 
-    /** Whether the calling thread may block on a socket write: never the reader, never the timer. */
+    /** Set on every connection's reader thread, which must never block on any socket write. */
+    private static final ThreadLocal<Boolean> READER_THREAD = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    /**
+     * Whether the calling thread may block on a socket write: not the timer, and not a reader of any
+     * connection. A reader delivering to another connection (a broker fanning out a publish) must not
+     * write to it either: two readers blocked writing to each other's full sockets would deadlock.
+     */
     final boolean mayWrite() {
-        Thread t = Thread.currentThread();
-        return t != reader && !Timers.isTimerThread(t);
+        return !READER_THREAD.get() && !Timers.isTimerThread(Thread.currentThread());
     }
 
     // --- reading ---
 
     private void readLoop() {
+        READER_THREAD.set(Boolean.TRUE);
         ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
         try {
             while (true) {
                 buf.clear();
                 int n = connection.read(buf);
                 if (n < 0) {
+                    if (state == State.CLOSED) {
+                        out.closeNow(); // the peer has closed after our final frame
+                        return;
+                    }
                     decoder.endOfInput();
                     onEndOfStream();
                     return;
                 }
                 lastReadNanos = System.nanoTime();
+                if (state == State.CLOSED) {
+                    continue; // lingering after our final frame: what the peer still sends is dropped
+                }
                 buf.flip();
                 decoder.decode(buf, this::dispatch);
             }
         } catch (ProtocolException e) {
             failConnection(e.code(), e.getMessage());
+            linger(buf);
         } catch (IOException e) {
             if (state != State.CLOSED) {
                 close(Status.of(StatusCode.UNAVAILABLE, "connection to " + connection.remoteAddress() + " lost: "
@@ -160,6 +172,24 @@ abstract class Session {
             LOG.log(Level.ERROR, "reader of " + this + " failed", e);
             failConnection(ErrorCode.INTERNAL_ERROR, "internal error");
         }
+    }
+
+    /**
+     * After a protocol violation: reads and drops whatever the peer still sends until it closes, or
+     * the grace timer closes the connection, so our ERROR is not lost to a reset.
+     */
+    private void linger(ByteBuffer buf) {
+        try {
+            while (true) {
+                buf.clear();
+                if (connection.read(buf) < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // closed by the grace timer
+        }
+        out.closeNow();
     }
 
     private void dispatch(Frame frame) {

@@ -39,6 +39,15 @@ public interface Connection extends AutoCloseable {
      */
     void write(ByteBuffer src) throws IOException;
 
+    /**
+     * Ends this side's sending (a FIN), keeping the receiving side open: after a final ERROR frame the
+     * engine keeps reading (and discarding) until the peer closes, so the peer sees the ERROR instead of
+     * a reset. Called at most once, by the writer; the default closes the whole channel.
+     */
+    default void shutdownOutput() throws IOException {
+        close();
+    }
+
     /** Closes the channel both ways; idempotent, never throws. */
     @Override
     void close();

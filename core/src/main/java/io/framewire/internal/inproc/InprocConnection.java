@@ -31,6 +31,11 @@ final class InprocConnection implements Connection {
     }
 
     @Override
+    public void shutdownOutput() {
+        out.closeWriter();
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             out.closeWriter();

@@ -287,6 +287,11 @@ public final class TcpTransportProvider implements TransportProvider {
         }
 
         @Override
+        public void shutdownOutput() throws IOException {
+            ch.shutdownOutput();
+        }
+
+        @Override
         public void close() {
             try {
                 ch.close();
