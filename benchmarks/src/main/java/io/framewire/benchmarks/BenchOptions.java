@@ -4,45 +4,67 @@ import io.framewire.ExecutionMode;
 import io.framewire.transport.tcp.TcpOptions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The harness's run parameters, parsed from {@code --name=value} arguments.
  *
- * @param warmup how long each phase runs before it is measured, and how long each system is loaded first
- * @param duration how long each phase is measured
+ * @param scenarios which scenarios run (unary first, then streaming)
+ * @param warmup how long each unary phase runs before it is measured, and how long each system is loaded first
+ * @param duration how long each unary phase is measured
  * @param systems the systems to run, in order
- * @param payloads the payload sizes in bytes, in order
- * @param outstanding calls in flight in the throughput phases
+ * @param payloads the unary payload sizes in bytes, in order
+ * @param outstanding calls in flight in the unary throughput phases
  * @param reader Framewire's TCP reader threads (client and server), or null for the transport's default
- * @param fwHandler where the Framewire server runs the echo handler
+ * @param fwHandler where the Framewire server runs the unary echo handler
+ * @param streams concurrent streams on one connection in the streaming phases, one phase per entry
+ * @param streamWarmup how long the streams of a streaming phase run before they are counted
+ * @param streamDuration the window in which a streaming phase counts the messages received
+ * @param grpcAhead messages the manual-flow-control gRPC client keeps requested per stream
  */
-record BenchOptions(Duration warmup, Duration duration, List<String> systems, List<Integer> payloads,
-                    int outstanding, TcpOptions.ReaderThreads reader, ExecutionMode fwHandler) {
+record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration, List<String> systems,
+                    List<Integer> payloads, int outstanding, TcpOptions.ReaderThreads reader, ExecutionMode fwHandler,
+                    List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead) {
+
+    /** The two parts of a run. */
+    enum Scenario {
+        UNARY, STREAMING;
+
+        String argName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     static final List<String> KNOWN_SYSTEMS = List.of("framewire", "raw", "grpc");
 
     /** The largest payload accepted: well under the 4 MiB message limit of both Framewire and gRPC. */
     static final int MAX_PAYLOAD = 1 << 20;
 
-    static final String USAGE = """
-            usage: Harness [--duration=SECONDS] [--warmup=SECONDS] [--systems=framewire,raw,grpc]
-                           [--payloads=64,4096] [--outstanding=32] [--reader=auto|virtual|platform]
-                           [--fw-handler=virtual|inline]
-              --duration     seconds each phase is measured (default 8)
-              --warmup       seconds each phase runs unmeasured first, and of load per system before them (default 3)
-              --systems      which systems to run, in this order (default framewire,raw,grpc)
-              --payloads     payload sizes in bytes (default 64,4096)
-              --outstanding  calls in flight in the throughput phases (default 32)
-              --reader       Framewire TCP reader threads on client and server (default: TcpOptions default)
-              --fw-handler   Framewire server handler execution mode (default virtual)
-            With the defaults each system takes 3 s of warm-up then 4 phases of 11 s: about 2.5 minutes in all.""";
+    /** The most streams a streaming phase opens on its one connection. */
+    static final int MAX_STREAMS = 1_000;
 
-    static BenchOptions defaults() {
-        return new BenchOptions(Duration.ofSeconds(3), Duration.ofSeconds(8), KNOWN_SYSTEMS, List.of(64, 4096),
-                32, null, ExecutionMode.VIRTUAL_THREAD);
-    }
+    static final String USAGE = """
+            usage: Harness [--scenarios=unary,streaming] [--duration=SECONDS] [--warmup=SECONDS]
+                           [--systems=framewire,raw,grpc] [--payloads=64,4096] [--outstanding=32]
+                           [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
+                           [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
+              --scenarios        which scenarios to run (default unary,streaming)
+              --duration         seconds each unary phase is measured (default 8)
+              --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
+              --systems          which systems to run, in this order (default framewire,raw,grpc; raw has no streams)
+              --payloads         unary payload sizes in bytes (default 64,4096)
+              --outstanding      calls in flight in the unary throughput phases (default 32)
+              --reader           Framewire TCP reader threads on client and server (default: TcpOptions default)
+              --fw-handler       Framewire server unary handler execution mode (default virtual)
+              --streams          concurrent server streams on one connection, one streaming phase each (default 1,8)
+              --stream-warmup    seconds a streaming phase's streams run before they are counted (default 3)
+              --stream-duration  seconds in which a streaming phase counts the messages received (default 5)
+              --grpc-ahead       messages the "grpc ahead" streaming client keeps requested per stream (default 4096:
+                                 Framewire's default stream window, 256 KiB, in 64-byte messages)
+            With the defaults the unary scenario takes about 2.5 minutes and the streaming one about 1 minute.""";
 
     /**
      * Parses the arguments over the defaults.
@@ -50,7 +72,7 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
      * @throws IllegalArgumentException naming the bad argument
      */
     static BenchOptions parse(String[] args) {
-        BenchOptions o = defaults();
+        Builder b = new Builder();
         for (String arg : args) {
             if (arg.isBlank()) {
                 continue; // an empty -Dbench.args leaves one behind
@@ -59,22 +81,52 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
             if (!arg.startsWith("--") || eq < 0) {
                 throw new IllegalArgumentException("expected --name=value, got '" + arg + "'");
             }
-            o = o.with(arg.substring(2, eq), arg.substring(eq + 1));
+            b.set(arg.substring(2, eq), arg.substring(eq + 1));
         }
-        return o;
+        return b.build();
     }
 
-    private BenchOptions with(String name, String value) {
-        return switch (name) {
-            case "duration" -> new BenchOptions(warmup, seconds(name, value, 1), systems, payloads, outstanding, reader, fwHandler);
-            case "warmup" -> new BenchOptions(seconds(name, value, 0), duration, systems, payloads, outstanding, reader, fwHandler);
-            case "systems" -> new BenchOptions(warmup, duration, systemList(value), payloads, outstanding, reader, fwHandler);
-            case "payloads" -> new BenchOptions(warmup, duration, systems, payloadList(value), outstanding, reader, fwHandler);
-            case "outstanding" -> new BenchOptions(warmup, duration, systems, payloads, integer(name, value, 1, 10_000), reader, fwHandler);
-            case "reader" -> new BenchOptions(warmup, duration, systems, payloads, outstanding, readerThreads(value), fwHandler);
-            case "fw-handler" -> new BenchOptions(warmup, duration, systems, payloads, outstanding, reader, executionMode(value));
-            default -> throw new IllegalArgumentException("unknown option --" + name);
-        };
+    boolean runs(Scenario scenario) {
+        return scenarios.contains(scenario);
+    }
+
+    /** The options as they are parsed: the defaults, then each argument in turn. */
+    private static final class Builder {
+        private Set<Scenario> scenarios = EnumSet.allOf(Scenario.class);
+        private Duration warmup = Duration.ofSeconds(3);
+        private Duration duration = Duration.ofSeconds(8);
+        private List<String> systems = KNOWN_SYSTEMS;
+        private List<Integer> payloads = List.of(64, 4096);
+        private int outstanding = 32;
+        private TcpOptions.ReaderThreads reader;
+        private ExecutionMode fwHandler = ExecutionMode.VIRTUAL_THREAD;
+        private List<Integer> streams = List.of(1, 8);
+        private Duration streamWarmup = Duration.ofSeconds(3);
+        private Duration streamDuration = Duration.ofSeconds(5);
+        private int grpcAhead = 4096;
+
+        void set(String name, String value) {
+            switch (name) {
+                case "scenarios" -> scenarios = scenarioSet(value);
+                case "duration" -> duration = seconds(name, value, 1);
+                case "warmup" -> warmup = seconds(name, value, 0);
+                case "systems" -> systems = systemList(value);
+                case "payloads" -> payloads = integerList(name, value, 1, MAX_PAYLOAD);
+                case "outstanding" -> outstanding = integer(name, value, 1, 10_000);
+                case "reader" -> reader = readerThreads(value);
+                case "fw-handler" -> fwHandler = executionMode(value);
+                case "streams" -> streams = integerList(name, value, 1, MAX_STREAMS);
+                case "stream-warmup" -> streamWarmup = seconds(name, value, 0);
+                case "stream-duration" -> streamDuration = seconds(name, value, 1);
+                case "grpc-ahead" -> grpcAhead = integer(name, value, 1, 1 << 20);
+                default -> throw new IllegalArgumentException("unknown option --" + name);
+            }
+        }
+
+        BenchOptions build() {
+            return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, payloads, outstanding, reader,
+                    fwHandler, streams, streamWarmup, streamDuration, grpcAhead);
+        }
     }
 
     private static Duration seconds(String name, String value, int min) {
@@ -94,6 +146,19 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
         return n;
     }
 
+    private static Set<Scenario> scenarioSet(String value) {
+        Set<Scenario> out = EnumSet.noneOf(Scenario.class);
+        for (String s : value.split(",")) {
+            String name = s.trim().toUpperCase(Locale.ROOT);
+            try {
+                out.add(Scenario.valueOf(name));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown scenario '" + s + "'; known: unary,streaming");
+            }
+        }
+        return out;
+    }
+
     private static List<String> systemList(String value) {
         List<String> out = new ArrayList<>();
         for (String s : value.split(",")) {
@@ -108,12 +173,12 @@ record BenchOptions(Duration warmup, Duration duration, List<String> systems, Li
         return List.copyOf(out);
     }
 
-    private static List<Integer> payloadList(String value) {
+    private static List<Integer> integerList(String name, String value, int min, int max) {
         List<Integer> out = new ArrayList<>();
         for (String s : value.split(",")) {
-            int size = integer("payloads", s, 1, MAX_PAYLOAD);
-            if (!out.contains(size)) {
-                out.add(size);
+            int n = integer(name, s, min, max);
+            if (!out.contains(n)) {
+                out.add(n);
             }
         }
         return List.copyOf(out);

@@ -6,8 +6,9 @@ import io.framewire.Service;
 import io.framewire.transport.tcp.TcpOptions;
 
 /**
- * Framewire's echo server. Arguments: the reader-thread kind ({@code VIRTUAL}, {@code PLATFORM} or
- * {@code default}) and the handler's {@link ExecutionMode}.
+ * Framewire's server for both scenarios, the unary echo and the streaming flood
+ * ({@link FramewireFlood}). Arguments: the reader-thread kind ({@code VIRTUAL}, {@code PLATFORM} or
+ * {@code default}) and the echo handler's {@link ExecutionMode}.
  */
 public final class FramewireEchoServer {
     private FramewireEchoServer() {}
@@ -25,6 +26,7 @@ public final class FramewireEchoServer {
         Server server = Server.builder()
                 .listen("tcp://127.0.0.1:0", tcp)
                 .service(echo)
+                .service(FramewireFlood.service())
                 .build()
                 .start();
         ChildServer.announceAndServe(server.address().port());

@@ -36,10 +36,24 @@ final class FramewireSystem implements EchoSystem {
 
     @Override
     public EchoClient connect(int port) {
-        Client client = Client.builder("tcp://127.0.0.1:" + port)
+        return new FramewireEchoClient(client(port));
+    }
+
+    @Override
+    public List<StreamingVariant> streamingVariants() {
+        return List.of(
+                new StreamingVariant("framewire pulled",
+                        "Client.newCall, a virtual thread per stream iterating call.responses()",
+                        port -> new FramewireStreamClients.Pulled(client(port))),
+                new StreamingVariant("framewire pushed",
+                        "Client.startCall with a ClientCall.Listener (auto-request), default callback executor",
+                        port -> new FramewireStreamClients.Pushed(client(port))));
+    }
+
+    private Client client(int port) {
+        return Client.builder("tcp://127.0.0.1:" + port)
                 .transportOptions(FramewireEcho.tcpOptions(reader))
                 .connect();
-        return new FramewireEchoClient(client);
     }
 
     @Override

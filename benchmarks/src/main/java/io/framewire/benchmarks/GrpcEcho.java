@@ -35,11 +35,11 @@ final class GrpcEcho {
     }
 
     /**
-     * byte[] as a gRPC message. The stream it returns reports its length and drains straight into
+     * byte[] as a gRPC message, for the echo and for {@link GrpcFlood}. The stream it returns reports its length and drains straight into
      * gRPC's buffers, as generated protobuf marshallers do, so gRPC is not slowed by an extra copy
      * that real users would not pay.
      */
-    private enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
         INSTANCE;
 
         @Override

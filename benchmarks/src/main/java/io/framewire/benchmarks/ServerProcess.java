@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +83,23 @@ final class ServerProcess implements AutoCloseable {
     /** Kills the server at once; calls waiting on it fail. Used when a phase hangs. */
     void kill() {
         process.destroyForcibly();
+    }
+
+    /**
+     * Runs a phase under a watchdog that kills this server if the phase takes longer than
+     * {@code limit}, which fails its calls and so ends the phase.
+     */
+    <T> T guarded(Duration limit, Callable<T> phase) throws Exception {
+        Watchdog watchdog = Watchdog.arm(limit, this::kill);
+        try (watchdog) {
+            return phase.call();
+        } catch (Exception e) {
+            if (watchdog.fired()) {
+                throw new IllegalStateException("phase did not finish within " + limit.toSeconds()
+                        + " s; the " + name + " server was killed", e);
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
  */
 final class SystemRunner {
     /** Slack beyond a phase's planned length before the watchdog declares it hung. */
-    private static final Duration HANG_SLACK = Duration.ofSeconds(60);
+    static final Duration HANG_SLACK = Duration.ofSeconds(60);
 
     private final BenchOptions options;
 
@@ -59,17 +59,7 @@ final class SystemRunner {
 
     /** Runs a phase under a watchdog that kills the server if the phase hangs, failing its calls. */
     private <T> T guarded(ServerProcess server, Callable<T> phase) throws Exception {
-        Duration limit = options.warmup().plus(options.duration()).plus(HANG_SLACK);
-        Watchdog watchdog = Watchdog.arm(limit, server::kill);
-        try (watchdog) {
-            return phase.call();
-        } catch (Exception e) {
-            if (watchdog.fired()) {
-                throw new IllegalStateException("phase did not finish within " + limit.toSeconds()
-                        + " s; the server was killed", e);
-            }
-            throw e;
-        }
+        return server.guarded(options.warmup().plus(options.duration()).plus(HANG_SLACK), phase);
     }
 
     private static void progress(EchoSystem system, int payload, String what) {
