@@ -79,9 +79,11 @@ final class ClientPubSub {
             throw Status.of(StatusCode.CANCELLED, "interrupted while publishing").asException(e);
         }
         boolean queued;
+        boolean inline;
         s.out.lock().lock();
         try {
             queued = s.out.enqueueLocked(s.publishes, frame, null);
+            inline = s.out.writeInlineLocked(s.publishes, s.mayWrite());
         } finally {
             s.out.lock().unlock();
         }
@@ -92,7 +94,7 @@ final class ClientPubSub {
             throw Status.of(StatusCode.UNAVAILABLE, "the connection closed before the publish to '" + topic
                     + "' could be sent").asException();
         }
-        s.out.flush(s.mayWrite());
+        s.out.flush(inline);
         return answer;
     }
 

@@ -78,12 +78,14 @@ final class ClientStream extends StreamBase {
         }
         o.lock().lock();
         boolean ok;
+        boolean inline;
         try {
             ok = !halfClosed && o.enqueueLocked(out, null, message);
+            inline = o.writeInlineLocked(out, session.mayWrite());
         } finally {
             o.lock().unlock();
         }
-        o.flush(session.mayWrite());
+        o.flush(inline);
         return ok;
     }
 

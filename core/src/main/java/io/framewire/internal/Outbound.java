@@ -164,6 +164,26 @@ final class Outbound {
         }
     }
 
+    /**
+     * Messages queued on one source closer together than this are a burst: the sender hands the
+     * writing to the writer thread instead of writing each one itself. Measured (64 B server
+     * streaming, one stream, loopback): writing every message on the sending thread costs a system call
+     * per message, about 0.4M msgs/s; handing a burst to the writer lets it coalesce, about 3.4M msgs/s.
+     * An isolated message (a unary call, a chat line) still goes out without a thread hop.
+     */
+    static final long BURST_NANOS = 100_000;
+
+    /**
+     * Whether the calling thread should write a message it just queued on {@code q} itself: only if it
+     * may block, and the message is not part of a burst on {@code q}. Call with the lock held.
+     */
+    boolean writeInlineLocked(SendQueue q, boolean mayWrite) {
+        long now = System.nanoTime();
+        boolean burst = now - q.lastMessageNanos < BURST_NANOS;
+        q.lastMessageNanos = now;
+        return mayWrite && !burst;
+    }
+
     /** Queues one frame on a stream and writes it out. */
     boolean send(SendQueue q, Frame frame, boolean mayWrite) {
         boolean ok;

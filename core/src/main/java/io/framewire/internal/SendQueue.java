@@ -34,6 +34,8 @@ final class SendQueue extends OutboundSource {
     boolean opened;
     /** An async sender asked and was told "not ready"; tell it when it is. */
     boolean readyWanted;
+    /** When a message was last queued here, for telling a burst from an isolated send. */
+    long lastMessageNanos = Long.MIN_VALUE / 2;
     /** Queued bytes below which an async sender is told it is ready again. */
     long readyThreshold;
     /** Called (via the outbound) when {@link #readyWanted} and the queue drains below the threshold. */

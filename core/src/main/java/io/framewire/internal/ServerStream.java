@@ -241,6 +241,7 @@ final class ServerStream extends StreamBase {
             abort(s, true);
             throw s.asException(e);
         }
+        boolean inline;
         o.lock().lock();
         try {
             requireOpen();
@@ -249,10 +250,11 @@ final class ServerStream extends StreamBase {
                 o.enqueueLocked(out, new Frame.Headers(id(), h), null);
             }
             o.enqueueLocked(out, null, body);
+            inline = o.writeInlineLocked(out, session.mayWrite());
         } finally {
             o.lock().unlock();
         }
-        o.flush(session.mayWrite());
+        o.flush(inline);
     }
 
     boolean isReady() {
