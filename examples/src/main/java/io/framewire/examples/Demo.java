@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * that misses its deadline and one that fails, a streaming call, and a subscription to the key-value
  * store's change events, printing what happened.
  *
- * <p>Run with another address as the first argument, e.g. {@code inproc://demo} or
- * {@code tcp://127.0.0.1:7000}.
+ * <p>Run with another address as the first argument, e.g. {@code inproc://demo},
+ * {@code tcp://127.0.0.1:7000} or {@code unix:///tmp/framewire-demo.sock}.
  */
 public final class Demo {
     static final String DEFAULT_ADDRESS = "tcp://127.0.0.1:0";

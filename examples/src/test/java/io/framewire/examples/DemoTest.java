@@ -48,4 +48,17 @@ class DemoTest {
     void demoInProcess() throws Exception {
         assertDemoOutput(runDemo("inproc://demo-test"));
     }
+
+    @Test
+    void demoOverASocketFile() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fwdemo");
+        java.nio.file.Path socket = dir.resolve("demo.sock");
+        try {
+            assertDemoOutput(runDemo("unix://" + socket));
+            assertTrue(!java.nio.file.Files.exists(socket), "the server removed its socket file");
+        } finally {
+            java.nio.file.Files.deleteIfExists(socket);
+            java.nio.file.Files.delete(dir);
+        }
+    }
 }
