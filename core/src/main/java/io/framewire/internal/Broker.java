@@ -37,10 +37,6 @@ final class Broker {
         index.remove(s.pattern, s);
     }
 
-    int subscriptionCount() {
-        return index.size();
-    }
-
     /**
      * Delivers a message to every matching subscription, on the calling thread (which BLOCK
      * subscriptions may hold up to their timeouts). A request (non-empty {@code replyTo}) that matches

@@ -47,6 +47,8 @@ final class Outbound {
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
     private final ArrayDeque<OutboundSource> ready = new ArrayDeque<>();
     private final List<OutboundSource> waitingForConnectionCredit = new ArrayList<>();
+    /** Streams whose async senders want to hear onReady. */
+    private final List<SendQueue> readyWaiters = new ArrayList<>();
     /** Streams that have ended but still have frames to write: credit for them must still find them. */
     private final java.util.Map<Integer, SendQueue> finishing = new java.util.HashMap<>();
     private final long maxQueuedBytes;
@@ -589,8 +591,6 @@ final class Outbound {
         return out;
     }
 
-    private final List<SendQueue> readyWaiters = new ArrayList<>();
-
     /** Registers a stream whose async sender wants onReady calls. */
     void watchReady(SendQueue q, long threshold, Runnable onReady) {
         lock.lock();
@@ -598,15 +598,6 @@ final class Outbound {
             q.readyThreshold = threshold;
             q.onReady = onReady;
             readyWaiters.add(q);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    void unwatchReady(SendQueue q) {
-        lock.lock();
-        try {
-            readyWaiters.remove(q);
         } finally {
             lock.unlock();
         }

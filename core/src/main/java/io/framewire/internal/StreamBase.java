@@ -196,11 +196,6 @@ abstract class StreamBase {
         }
     }
 
-    /** Whether a message is partly received (for truncation checks at stream end). */
-    final boolean midMessage() {
-        return expected >= 0;
-    }
-
     /**
      * The application consumed {@code message}: return its credit to the peer (in batches of half a
      * window), or release its reservation. Any thread.
