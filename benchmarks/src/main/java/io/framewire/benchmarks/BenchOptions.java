@@ -8,14 +8,16 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The harness's run parameters, parsed from {@code --name=value} arguments.
  *
- * @param scenarios which scenarios run (unary first, then streaming)
+ * @param scenarios which scenarios run (in the order unary, streaming, fan-out)
  * @param warmup how long each unary phase runs before it is measured, and how long each system is loaded first
  * @param duration how long each unary phase is measured
- * @param systems the systems to run, in order
+ * @param systems the unary and streaming systems to run, in order
+ * @param transports the transports each unary system runs over, in order (streaming is TCP only)
  * @param payloads the unary payload sizes in bytes, in order
  * @param outstanding calls in flight in the unary throughput phases
  * @param reader Framewire's TCP reader threads (client and server), or null for the transport's default
@@ -24,14 +26,22 @@ import java.util.Set;
  * @param streamWarmup how long the streams of a streaming phase run before they are counted
  * @param streamDuration the window in which a streaming phase counts the messages received
  * @param grpcAhead messages the manual-flow-control gRPC client keeps requested per stream
+ * @param fanoutSystems the fan-out variants to run, in order
+ * @param subscribers subscriber processes in the fan-out phases, one phase per entry
+ * @param fanoutSize bytes per fan-out message (the payload, without the topic)
+ * @param fanoutWarmup how long the publisher of a fan-out phase runs before the subscribers are counted
+ * @param fanoutDuration the window in which a fan-out phase counts the messages received
  */
 record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration, List<String> systems,
-                    List<Integer> payloads, int outstanding, TcpOptions.ReaderThreads reader, ExecutionMode fwHandler,
-                    List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead) {
+                    List<Transport> transports, List<Integer> payloads, int outstanding,
+                    TcpOptions.ReaderThreads reader, ExecutionMode fwHandler,
+                    List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead,
+                    List<FanoutVariant> fanoutSystems, List<Integer> subscribers, int fanoutSize,
+                    Duration fanoutWarmup, Duration fanoutDuration) {
 
-    /** The two parts of a run. */
+    /** The parts of a run. */
     enum Scenario {
-        UNARY, STREAMING;
+        UNARY, STREAMING, FANOUT;
 
         String argName() {
             return name().toLowerCase(Locale.ROOT);
@@ -46,15 +56,21 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     /** The most streams a streaming phase opens on its one connection. */
     static final int MAX_STREAMS = 1_000;
 
+    /** The most subscriber processes a fan-out phase starts: each is a JVM. */
+    static final int MAX_SUBSCRIBERS = 16;
+
     static final String USAGE = """
-            usage: Harness [--scenarios=unary,streaming] [--duration=SECONDS] [--warmup=SECONDS]
-                           [--systems=framewire,raw,grpc] [--payloads=64,4096] [--outstanding=32]
-                           [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
+            usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
+                           [--systems=framewire,raw,grpc] [--transports=tcp,unix] [--payloads=64,4096]
+                           [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
-              --scenarios        which scenarios to run (default unary,streaming)
-              --duration         seconds each unary phase is measured (default 8)
+                           [--fanout-systems=framewire-pull,framewire-push,jeromq] [--subscribers=1,4]
+                           [--fanout-size=64] [--fanout-warmup=SECONDS] [--fanout-duration=SECONDS]
+              --scenarios        which scenarios to run (default unary,streaming,fanout)
+              --duration         seconds each unary phase is measured (default 6)
               --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
-              --systems          which systems to run, in this order (default framewire,raw,grpc; raw has no streams)
+              --systems          unary and streaming systems to run, in this order (default framewire,raw,grpc; raw has no streams)
+              --transports       transports each unary system runs over, in this order (default tcp,unix)
               --payloads         unary payload sizes in bytes (default 64,4096)
               --outstanding      calls in flight in the unary throughput phases (default 32)
               --reader           Framewire TCP reader threads on client and server (default: TcpOptions default)
@@ -64,7 +80,13 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --stream-duration  seconds in which a streaming phase counts the messages received (default 5)
               --grpc-ahead       messages the "grpc ahead" streaming client keeps requested per stream (default 4096:
                                  Framewire's default stream window, 256 KiB, in 64-byte messages)
-            With the defaults the unary scenario takes about 2.5 minutes and the streaming one about 1 minute.""";
+              --fanout-systems   fan-out variants to run, in this order (default framewire-pull,framewire-push,jeromq)
+              --subscribers      subscriber processes, one fan-out phase each (default 1,4)
+              --fanout-size      bytes per fan-out message, without the topic (default 64)
+              --fanout-warmup    seconds a fan-out publisher runs before the subscribers are counted (default 3)
+              --fanout-duration  seconds in which a fan-out phase counts the messages received (default 5)
+            With the defaults the unary scenario takes about 4.5 minutes, the streaming one about 1 minute and the
+            fan-out one about 1.5 minutes.""";
 
     /**
      * Parses the arguments over the defaults.
@@ -94,8 +116,9 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     private static final class Builder {
         private Set<Scenario> scenarios = EnumSet.allOf(Scenario.class);
         private Duration warmup = Duration.ofSeconds(3);
-        private Duration duration = Duration.ofSeconds(8);
+        private Duration duration = Duration.ofSeconds(6);
         private List<String> systems = KNOWN_SYSTEMS;
+        private List<Transport> transports = List.of(Transport.TCP, Transport.UNIX);
         private List<Integer> payloads = List.of(64, 4096);
         private int outstanding = 32;
         private TcpOptions.ReaderThreads reader;
@@ -104,6 +127,11 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         private Duration streamWarmup = Duration.ofSeconds(3);
         private Duration streamDuration = Duration.ofSeconds(5);
         private int grpcAhead = 4096;
+        private List<FanoutVariant> fanoutSystems = List.of(FanoutVariant.values());
+        private List<Integer> subscribers = List.of(1, 4);
+        private int fanoutSize = 64;
+        private Duration fanoutWarmup = Duration.ofSeconds(3);
+        private Duration fanoutDuration = Duration.ofSeconds(5);
 
         void set(String name, String value) {
             switch (name) {
@@ -111,6 +139,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                 case "duration" -> duration = seconds(name, value, 1);
                 case "warmup" -> warmup = seconds(name, value, 0);
                 case "systems" -> systems = systemList(value);
+                case "transports" -> transports = enumList(name, value, Transport::fromArg);
                 case "payloads" -> payloads = integerList(name, value, 1, MAX_PAYLOAD);
                 case "outstanding" -> outstanding = integer(name, value, 1, 10_000);
                 case "reader" -> reader = readerThreads(value);
@@ -119,13 +148,19 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                 case "stream-warmup" -> streamWarmup = seconds(name, value, 0);
                 case "stream-duration" -> streamDuration = seconds(name, value, 1);
                 case "grpc-ahead" -> grpcAhead = integer(name, value, 1, 1 << 20);
+                case "fanout-systems" -> fanoutSystems = enumList(name, value, FanoutVariant::fromArg);
+                case "subscribers" -> subscribers = integerList(name, value, 1, MAX_SUBSCRIBERS);
+                case "fanout-size" -> fanoutSize = integer(name, value, SequencedMessage.MIN_SIZE, 64 * 1024);
+                case "fanout-warmup" -> fanoutWarmup = seconds(name, value, 0);
+                case "fanout-duration" -> fanoutDuration = seconds(name, value, 1);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
         }
 
         BenchOptions build() {
-            return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, payloads, outstanding, reader,
-                    fwHandler, streams, streamWarmup, streamDuration, grpcAhead);
+            return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, transports, payloads, outstanding,
+                    reader, fwHandler, streams, streamWarmup, streamDuration, grpcAhead,
+                    fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration);
         }
     }
 
@@ -153,7 +188,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
             try {
                 out.add(Scenario.valueOf(name));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown scenario '" + s + "'; known: unary,streaming");
+                throw new IllegalArgumentException("unknown scenario '" + s + "'; known: unary,streaming,fanout");
             }
         }
         return out;
@@ -168,6 +203,23 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
             }
             if (!out.contains(name)) {
                 out.add(name);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Distinct values, in order, each parsed from its lower-case name by {@code parse}. */
+    private static <T> List<T> enumList(String name, String value, Function<String, T> parse) {
+        List<T> out = new ArrayList<>();
+        for (String s : value.split(",")) {
+            T t;
+            try {
+                t = parse.apply(s.trim().toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + name + ": unknown value '" + s.trim() + "'");
+            }
+            if (!out.contains(t)) {
+                out.add(t);
             }
         }
         return List.copyOf(out);

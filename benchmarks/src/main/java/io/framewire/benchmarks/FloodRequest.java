@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
  * system: {@code count} messages of {@code size} bytes, sent as fast as flow control allows. Twelve
  * bytes on the wire: the size (int) then the count (long), big-endian.
  *
- * @param size bytes per message, at least {@link FloodMessage#MIN_SIZE}
+ * @param size bytes per message, at least {@link SequencedMessage#MIN_SIZE}
  * @param count messages to send, or {@link #UNBOUNDED} for "until the client cancels"
  */
 record FloodRequest(int size, long count) {
@@ -16,8 +16,8 @@ record FloodRequest(int size, long count) {
     private static final int ENCODED_SIZE = Integer.BYTES + Long.BYTES;
 
     FloodRequest {
-        if (size < FloodMessage.MIN_SIZE || size > BenchOptions.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("message size must be in " + FloodMessage.MIN_SIZE + ".."
+        if (size < SequencedMessage.MIN_SIZE || size > BenchOptions.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("message size must be in " + SequencedMessage.MIN_SIZE + ".."
                     + BenchOptions.MAX_PAYLOAD + ", got " + size);
         }
         if (count < 0) {

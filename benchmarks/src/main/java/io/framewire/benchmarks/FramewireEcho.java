@@ -1,13 +1,16 @@
 package io.framewire.benchmarks;
 
+import io.framewire.Address;
 import io.framewire.Codec;
 import io.framewire.ExecutionMode;
 import io.framewire.MethodDescriptor;
 import io.framewire.transport.tcp.TcpOptions;
+import java.nio.file.Path;
 
 /**
- * The Framewire echo method and the settings under test, shared by {@link FramewireEchoServer} and
- * {@link FramewireSystem}. The settings travel to the server JVM as its two arguments.
+ * The Framewire echo method and the settings under test, shared by {@link FramewireEchoServer},
+ * {@link FramewireSystem} and the fan-out's Framewire processes. The settings travel to a child JVM
+ * as its arguments.
  */
 final class FramewireEcho {
     static final MethodDescriptor<byte[], byte[]> ECHO =
@@ -17,6 +20,23 @@ final class FramewireEcho {
     static final String DEFAULT_READER = "default";
 
     private FramewireEcho() {}
+
+    /** Framewire's address for an endpoint: {@code tcp://127.0.0.1:PORT} or {@code unix:///PATH}. */
+    static String address(Endpoint endpoint) {
+        return switch (endpoint) {
+            case Endpoint.Tcp tcp -> "tcp://127.0.0.1:" + tcp.port();
+            case Endpoint.Unix unix -> "unix://" + unix.path();
+        };
+    }
+
+    /** The endpoint of an address a Framewire server bound. */
+    static Endpoint endpoint(Address bound) {
+        return switch (bound.kind()) {
+            case HOST_PORT -> new Endpoint.Tcp(bound.port());
+            case PATH -> new Endpoint.Unix(Path.of(bound.path()));
+            case NAME -> throw new IllegalArgumentException("no endpoint for " + bound);
+        };
+    }
 
     /** TCP options with the given reader threads, or the transport's defaults for null. */
     static TcpOptions tcpOptions(TcpOptions.ReaderThreads reader) {

@@ -24,7 +24,7 @@ final class FramewireFlood {
                 .serverStreaming(FLOOD, (request, call) -> {
                     FloodRequest flood = FloodRequest.decode(request);
                     for (long sequence = 0; sequence < flood.count(); sequence++) {
-                        call.send(FloodMessage.of(sequence, flood.size()));
+                        call.send(SequencedMessage.of(sequence, flood.size()));
                     }
                 })
                 .build();

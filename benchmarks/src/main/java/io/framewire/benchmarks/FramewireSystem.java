@@ -3,18 +3,25 @@ package io.framewire.benchmarks;
 import io.framewire.Client;
 import io.framewire.ExecutionMode;
 import io.framewire.transport.tcp.TcpOptions;
+import io.framewire.transport.unix.UnixOptions;
 import java.util.List;
 
-/** Framewire over TCP through its public API: one {@link Client}, which holds one connection. */
+/**
+ * Framewire through its public API over TCP or AF_UNIX: one {@link Client}, which holds one connection.
+ * The TCP reader-thread option applies to TCP only; over AF_UNIX client and server keep
+ * {@link UnixOptions}' defaults.
+ */
 final class FramewireSystem implements EchoSystem {
+    private final Transport transport;
     private final TcpOptions.ReaderThreads reader;
     private final ExecutionMode handler;
 
     /**
-     * @param reader reader threads on client and server, or null for the transport's default
+     * @param reader TCP reader threads on client and server, or null for the transport's default
      * @param handler where the server runs the echo handler
      */
-    FramewireSystem(TcpOptions.ReaderThreads reader, ExecutionMode handler) {
+    FramewireSystem(Transport transport, TcpOptions.ReaderThreads reader, ExecutionMode handler) {
+        this.transport = transport;
         this.reader = reader;
         this.handler = handler;
     }
@@ -22,6 +29,11 @@ final class FramewireSystem implements EchoSystem {
     @Override
     public String name() {
         return "framewire";
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
     }
 
     @Override
@@ -35,8 +47,8 @@ final class FramewireSystem implements EchoSystem {
     }
 
     @Override
-    public EchoClient connect(int port) {
-        return new FramewireEchoClient(client(port));
+    public EchoClient connect(Endpoint endpoint) {
+        return new FramewireEchoClient(client(endpoint));
     }
 
     @Override
@@ -44,22 +56,28 @@ final class FramewireSystem implements EchoSystem {
         return List.of(
                 new StreamingVariant("framewire pulled",
                         "Client.newCall, a virtual thread per stream iterating call.responses()",
-                        port -> new FramewireStreamClients.Pulled(client(port))),
+                        endpoint -> new FramewireStreamClients.Pulled(client(endpoint))),
                 new StreamingVariant("framewire pushed",
                         "Client.startCall with a ClientCall.Listener (auto-request), default callback executor",
-                        port -> new FramewireStreamClients.Pushed(client(port))));
+                        endpoint -> new FramewireStreamClients.Pushed(client(endpoint))));
     }
 
-    private Client client(int port) {
-        return Client.builder("tcp://127.0.0.1:" + port)
-                .transportOptions(FramewireEcho.tcpOptions(reader))
-                .connect();
+    private Client client(Endpoint endpoint) {
+        Client.Builder builder = Client.builder(FramewireEcho.address(endpoint));
+        if (endpoint instanceof Endpoint.Tcp) {
+            builder.transportOptions(FramewireEcho.tcpOptions(reader));
+        }
+        return builder.connect();
     }
 
     @Override
     public String describe() {
-        return "TCP reader threads " + FramewireEcho.describeReader(reader) + " (client and server), server handler "
-                + handler + "; Client.call, Codec.bytes()";
+        String threads = switch (transport) {
+            case TCP -> "TCP reader threads " + FramewireEcho.describeReader(reader);
+            case UNIX -> "framewire-transport-unix (junixsocket), reader threads "
+                    + UnixOptions.defaults().readerThreads() + " (UnixOptions default)";
+        };
+        return threads + " (client and server), server handler " + handler + "; Client.call, Codec.bytes()";
     }
 
     private record FramewireEchoClient(Client client) implements EchoClient {

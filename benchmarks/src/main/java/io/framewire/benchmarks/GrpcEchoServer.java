@@ -8,8 +8,9 @@ import java.net.InetSocketAddress;
 import java.util.logging.Logger;
 
 /**
- * gRPC-Java's server for both scenarios, the unary echo ({@link GrpcEcho}) and the streaming flood
- * ({@link GrpcFlood}): Netty (shaded), plaintext, every other setting at its default.
+ * gRPC-Java's server for the unary echo ({@link GrpcEcho}) and the streaming flood ({@link GrpcFlood}):
+ * Netty (shaded), plaintext, every other setting at its default; over AF_UNIX on epoll domain sockets
+ * ({@link GrpcDomainSockets}). Argument: the endpoint ({@code tcp:0} or {@code unix:PATH}).
  */
 public final class GrpcEchoServer {
     private GrpcEchoServer() {}
@@ -26,11 +27,16 @@ public final class GrpcEchoServer {
 
     public static void main(String[] args) throws IOException {
         NETTY_SERVER_HANDLER.setFilter(r -> r.getThrown() == null || !CANCELLED_WRITE.equals(r.getThrown().getMessage()));
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        Endpoint listen = Endpoint.parse(args[0]);
+        NettyServerBuilder builder = switch (listen) {
+            case Endpoint.Tcp tcp -> NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.port()));
+            case Endpoint.Unix unix -> GrpcDomainSockets.serverBuilder(unix.path());
+        };
+        Server server = builder
                 .addService(GrpcEcho.service())
                 .addService(GrpcFlood.service())
                 .build()
                 .start();
-        ChildServer.announceAndServe(server.getPort());
+        ChildServer.announceAndServe(listen instanceof Endpoint.Tcp ? new Endpoint.Tcp(server.getPort()) : listen);
     }
 }

@@ -72,7 +72,7 @@ final class GrpcFlood {
                     out.onCompleted();
                     return;
                 }
-                out.onNext(FloodMessage.of(next++, flood.size()));
+                out.onNext(SequencedMessage.of(next++, flood.size()));
             }
         }
     }

@@ -25,25 +25,25 @@ import io.grpc.stub.ClientResponseObserver;
  * holds no more than that window plus the messages requested.
  */
 final class GrpcStreamClient implements StreamClient {
-    private final ManagedChannel channel;
+    private final GrpcConnection connection;
     private final int requestAhead;
 
     /** @param requestAhead messages kept requested, or 0 for the stub's one-at-a-time auto-request */
-    GrpcStreamClient(ManagedChannel channel, int requestAhead) {
-        this.channel = channel;
+    GrpcStreamClient(GrpcConnection connection, int requestAhead) {
+        this.connection = connection;
         this.requestAhead = requestAhead;
     }
 
     @Override
     public Stream open(StreamTally tally) {
-        ClientCall<byte[], byte[]> call = channel.newCall(GrpcFlood.FLOOD, CallOptions.DEFAULT);
+        ClientCall<byte[], byte[]> call = connection.channel().newCall(GrpcFlood.FLOOD, CallOptions.DEFAULT);
         ClientCalls.asyncServerStreamingCall(call, tally.request().encode(), new Receiver(call, tally, requestAhead));
         return () -> call.cancel("the harness stopped the stream", null);
     }
 
     @Override
     public void close() {
-        GrpcSystem.shutDown(channel);
+        connection.close();
     }
 
     private record Receiver(ClientCall<byte[], byte[]> call, StreamTally tally, int requestAhead)

@@ -1,23 +1,23 @@
 package io.framewire.benchmarks;
 
 import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import java.net.InetAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * gRPC-Java, the anchor: Netty transport, plaintext, default executors (no directExecutor) on both
- * sides. Blocking calls through one channel, which holds one HTTP/2 connection; the streaming
- * scenario's streams through a channel of their own ({@link GrpcStreamClient}).
+ * gRPC-Java, the anchor: Netty transport (epoll over TCP, as gRPC picks by itself on Linux, and epoll
+ * domain sockets over AF_UNIX), plaintext, default executors (no directExecutor) on both sides.
+ * Blocking calls through one channel, which holds one HTTP/2 connection; the streaming scenario's
+ * streams through a channel of their own ({@link GrpcStreamClient}).
  */
 final class GrpcSystem implements EchoSystem {
+    private final Transport transport;
     private final int requestAhead;
 
     /** @param requestAhead messages the manual-flow-control streaming client keeps requested per stream */
-    GrpcSystem(int requestAhead) {
+    GrpcSystem(Transport transport, int requestAhead) {
+        this.transport = transport;
         this.requestAhead = requestAhead;
     }
 
@@ -27,13 +27,18 @@ final class GrpcSystem implements EchoSystem {
     }
 
     @Override
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
     public Class<?> serverMain() {
         return GrpcEchoServer.class;
     }
 
     @Override
-    public EchoClient connect(int port) {
-        return new GrpcEchoClient(channel(port));
+    public EchoClient connect(Endpoint endpoint) {
+        return new GrpcEchoClient(GrpcConnection.open(endpoint));
     }
 
     @Override
@@ -41,45 +46,33 @@ final class GrpcSystem implements EchoSystem {
         return List.of(
                 new StreamingVariant("grpc stub",
                         "ClientCalls.asyncServerStreamingCall, the stub's auto-request (one message at a time), default executor",
-                        port -> new GrpcStreamClient(channel(port), 0)),
+                        endpoint -> new GrpcStreamClient(GrpcConnection.open(endpoint), 0)),
                 new StreamingVariant("grpc ahead " + requestAhead,
                         "the same with a ClientResponseObserver: auto-request off, " + requestAhead
                                 + " messages kept requested (one more per message consumed)",
-                        port -> new GrpcStreamClient(channel(port), requestAhead)));
-    }
-
-    private static ManagedChannel channel(int port) {
-        return NettyChannelBuilder
-                .forAddress(InetAddress.getLoopbackAddress().getHostAddress(), port)
-                .usePlaintext()
-                .build();
-    }
-
-    /** Shuts the channel down now and waits up to five seconds for it to terminate. */
-    static void shutDown(ManagedChannel channel) {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+                        endpoint -> new GrpcStreamClient(GrpcConnection.open(endpoint), requestAhead)));
     }
 
     @Override
     public String describe() {
-        return "grpc-netty-shaded " + NettyChannelBuilder.class.getPackage().getImplementationVersion()
-                + ", plaintext, default executors, ClientCalls.blockingUnaryCall, byte[] marshaller";
+        String version = "grpc-netty-shaded " + NettyChannelBuilder.class.getPackage().getImplementationVersion();
+        String channels = switch (transport) {
+            case TCP -> "gRPC's default channels";
+            case UNIX -> "EpollDomainSocketChannel / EpollServerDomainSocketChannel (" + GrpcDomainSockets.availability()
+                    + "), authority \"localhost\"";
+        };
+        return version + ", " + channels + ", plaintext, default executors, ClientCalls.blockingUnaryCall, byte[] marshaller";
     }
 
-    private record GrpcEchoClient(ManagedChannel channel) implements EchoClient {
+    private record GrpcEchoClient(GrpcConnection connection) implements EchoClient {
         @Override
         public byte[] echo(byte[] payload) {
-            return ClientCalls.blockingUnaryCall(channel, GrpcEcho.ECHO, CallOptions.DEFAULT, payload);
+            return ClientCalls.blockingUnaryCall(connection.channel(), GrpcEcho.ECHO, CallOptions.DEFAULT, payload);
         }
 
         @Override
         public void close() {
-            shutDown(channel);
+            connection.close();
         }
     }
 }

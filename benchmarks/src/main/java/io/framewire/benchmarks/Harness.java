@@ -2,7 +2,10 @@ package io.framewire.benchmarks;
 
 import io.framewire.benchmarks.BenchOptions.Scenario;
 import io.framewire.protocol.Setting;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,9 +14,11 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The benchmark's one entry point, over TCP loopback with each server in a JVM of its own and this JVM
- * as the client. Two scenarios, each ending in a table: unary echo for Framewire, a raw-socket floor
- * and gRPC-Java; and server streaming for Framewire (pulled and pushed) and gRPC-Java.
+ * The benchmark's one entry point, each server in a JVM of its own. Three scenarios, each ending in a
+ * table: unary echo for Framewire, a raw-socket floor and gRPC-Java, over TCP loopback and AF_UNIX
+ * with this JVM as the client; server streaming over TCP for Framewire (pulled and pushed) and
+ * gRPC-Java, this JVM the client; and pub/sub fan-out over TCP for Framewire and JeroMQ, with the
+ * publisher and every subscriber in a JVM of its own.
  *
  * <pre>
  * ./mvnw -q -B -pl benchmarks -am -Pbench -DskipTests package -Dbench.args="--duration=10"
@@ -39,12 +44,34 @@ public final class Harness {
             System.exit(2);
             return;
         }
-        List<EchoSystem> systems = options.systems().stream().map(name -> system(name, options)).toList();
-        printHeader(options, systems);
+        List<EchoSystem> unarySystems = new ArrayList<>();
+        for (Transport transport : options.transports()) {
+            options.systems().forEach(name -> unarySystems.add(system(name, transport, options)));
+        }
+        List<EchoSystem> streamingSystems = options.systems().stream().map(name -> system(name, Transport.TCP, options)).toList();
 
         long start = System.nanoTime();
-        List<SystemResults> unary = options.runs(Scenario.UNARY) ? runUnary(options, systems) : List.of();
-        List<StreamingResults> streaming = options.runs(Scenario.STREAMING) ? runStreaming(options, systems) : List.of();
+        List<SystemResults> unary = List.of();
+        List<StreamingResults> streaming = List.of();
+        List<FanoutResults> fanout = List.of();
+        Path socketDirectory;
+        try (SocketDirectory sockets = SocketDirectory.create()) {
+            socketDirectory = sockets.directory();
+            printHeader(options, unarySystems, streamingSystems, sockets);
+            if (options.runs(Scenario.UNARY)) {
+                unary = runUnary(options, unarySystems, sockets);
+            }
+            if (options.runs(Scenario.STREAMING)) {
+                streaming = runStreaming(options, streamingSystems);
+            }
+            if (options.runs(Scenario.FANOUT)) {
+                fanout = runFanout(options);
+            }
+        } catch (IOException e) {
+            System.out.println("cannot make or remove the directory for AF_UNIX socket files: " + e);
+            System.exit(1);
+            return;
+        }
         if (options.runs(Scenario.UNARY)) {
             System.out.println();
             new ReportTable(options, unary).print(System.out);
@@ -53,21 +80,28 @@ public final class Harness {
             System.out.println();
             new StreamingTable(options, streaming).print(System.out);
         }
-        // A load average well above what the benchmark itself puts on the machine (about 2) hints that
-        // something else ran alongside it, which matters most on a 2-core machine.
-        System.out.printf(Locale.ROOT, "%ntotal time %.0f s, load average %.2f at the end%n",
-                Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0, loadAverage());
+        if (options.runs(Scenario.FANOUT)) {
+            System.out.println();
+            new FanoutTable(options, fanout).print(System.out);
+        }
+        // A load average well above what the benchmark itself puts on the machine hints that something
+        // else ran alongside it, which matters most on a 2-core machine. The unary and streaming phases
+        // keep about 2 threads busy; a fan-out phase keeps every subscriber JVM and the publisher busy.
+        System.out.printf(Locale.ROOT, "%ntotal time %.0f s, load average %.2f at the end; socket directory %s %s%n",
+                Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0, loadAverage(), socketDirectory,
+                Files.exists(socketDirectory) ? "STILL THERE" : "removed");
         System.out.flush();
 
         // Exit explicitly: client libraries may leave non-daemon threads behind.
         boolean failed = unary.stream().anyMatch(r -> r.failure() != null)
-                || streaming.stream().anyMatch(r -> r.failure() != null);
+                || streaming.stream().anyMatch(r -> r.failure() != null)
+                || fanout.stream().anyMatch(r -> !r.failures().isEmpty());
         System.exit(failed ? 1 : 0);
     }
 
-    private static List<SystemResults> runUnary(BenchOptions options, List<EchoSystem> systems) {
+    private static List<SystemResults> runUnary(BenchOptions options, List<EchoSystem> systems, SocketDirectory sockets) {
         System.out.println("unary:");
-        SystemRunner runner = new SystemRunner(options);
+        SystemRunner runner = new SystemRunner(options, sockets);
         List<SystemResults> results = new ArrayList<>();
         for (EchoSystem system : systems) {
             results.add(runner.run(system));
@@ -89,55 +123,80 @@ public final class Harness {
         return results;
     }
 
+    private static List<FanoutResults> runFanout(BenchOptions options) {
+        System.out.println("fanout:");
+        FanoutRunner runner = new FanoutRunner(options);
+        List<FanoutResults> results = new ArrayList<>();
+        for (FanoutVariant variant : options.fanoutSystems()) {
+            results.add(runner.run(variant));
+        }
+        return results;
+    }
+
     /** The one-minute system load average, or -1 where the platform has none. */
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    private static EchoSystem system(String name, BenchOptions options) {
+    private static EchoSystem system(String name, Transport transport, BenchOptions options) {
         return switch (name) {
-            case "framewire" -> new FramewireSystem(options.reader(), options.fwHandler());
-            case "raw" -> new RawSocketSystem();
-            case "grpc" -> new GrpcSystem(options.grpcAhead());
+            case "framewire" -> new FramewireSystem(transport, options.reader(), options.fwHandler());
+            case "raw" -> new RawSocketSystem(transport);
+            case "grpc" -> new GrpcSystem(transport, options.grpcAhead());
             default -> throw new IllegalArgumentException("unknown system " + name);
         };
     }
 
-    private static void printHeader(BenchOptions o, List<EchoSystem> systems) {
+    private static void printHeader(BenchOptions o, List<EchoSystem> unarySystems, List<EchoSystem> streamingSystems,
+                                    SocketDirectory sockets) {
         Runtime.Version v = Runtime.version();
-        System.out.printf(Locale.ROOT, "Framewire benchmark over TCP loopback, each server in its own JVM; scenarios: %s%n",
+        System.out.printf(Locale.ROOT, "Framewire benchmark, each server, publisher and subscriber in its own JVM; scenarios: %s%n",
                 Arrays.stream(Scenario.values()).filter(o::runs).map(Scenario::argName).collect(Collectors.joining(", ")));
         System.out.printf(Locale.ROOT, "  JVM         %s (%s %s), %s%n", v, System.getProperty("java.vm.vendor"),
-                System.getProperty("java.vm.name"), ServerProcess.javaBinary());
+                System.getProperty("java.vm.name"), ChildJvm.javaBinary());
         System.out.printf(Locale.ROOT, "  machine     %d CPUs, %s %s %s, load average %.2f at start%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("os.arch"), loadAverage());
         if (o.runs(Scenario.UNARY)) {
-            printUnaryHeader(o);
+            printUnaryHeader(o, sockets);
         }
         if (o.runs(Scenario.STREAMING)) {
             printStreamingHeader(o);
         }
-        System.out.printf(Locale.ROOT, "  server JVMs %s%n", String.join(" ", ServerProcess.JVM_FLAGS));
+        if (o.runs(Scenario.FANOUT)) {
+            printFanoutHeader(o);
+        }
+        System.out.printf(Locale.ROOT, "  child JVMs  %s%n", String.join(" ", ChildJvm.JVM_FLAGS));
         List<String> clientFlags = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        System.out.printf(Locale.ROOT, "  client JVM  %s%n", clientFlags.isEmpty() ? "(no flags)" : String.join(" ", clientFlags));
-        for (EchoSystem s : systems) {
-            System.out.printf(Locale.ROOT, "  %-11s %s%n", s.name(), s.describe());
+        System.out.printf(Locale.ROOT, "  harness JVM %s (the unary and streaming client)%n",
+                clientFlags.isEmpty() ? "(no flags)" : String.join(" ", clientFlags));
+        if (o.runs(Scenario.UNARY)) {
+            for (EchoSystem s : unarySystems) {
+                System.out.printf(Locale.ROOT, "  %-14s %s%n", s.label(), s.describe());
+            }
         }
         if (o.runs(Scenario.STREAMING)) {
-            for (EchoSystem s : systems) {
+            for (EchoSystem s : streamingSystems) {
                 for (StreamingVariant variant : s.streamingVariants()) {
                     System.out.printf(Locale.ROOT, "  %-17s %s%n", variant.label(), variant.description());
                 }
             }
         }
+        if (o.runs(Scenario.FANOUT)) {
+            for (FanoutVariant variant : o.fanoutSystems()) {
+                System.out.printf(Locale.ROOT, "  %-17s subscribers: %s%n", variant.label(), variant.receiving());
+            }
+        }
         System.out.println();
     }
 
-    private static void printUnaryHeader(BenchOptions o) {
-        System.out.printf(Locale.ROOT, "  unary       per system: %d s of load to warm both JVMs, then per payload latency and throughput,%n"
-                + "              each %d s unmeasured warm-up + %d s measured%n",
+    private static void printUnaryHeader(BenchOptions o, SocketDirectory sockets) {
+        System.out.printf(Locale.ROOT, "  unary       per system and transport: %d s of load to warm both JVMs, then per payload latency and%n"
+                + "              throughput, each %d s unmeasured warm-up + %d s measured%n",
                 o.warmup().toSeconds(), o.warmup().toSeconds(), o.duration().toSeconds());
+        System.out.printf(Locale.ROOT, "  transports  %s%s%n",
+                o.transports().stream().map(Transport::description).collect(Collectors.joining(", ")),
+                o.transports().contains(Transport.UNIX) ? "; socket files in " + sockets.directory() + ", removed at the end" : "");
         System.out.printf(Locale.ROOT, "  payloads    %s%n",
                 o.payloads().stream().map(ReportTable::size).collect(Collectors.joining(", ")));
         System.out.printf(Locale.ROOT, "  latency     1 call outstanding from one platform thread; HdrHistogram, 3 significant digits%n");
@@ -146,7 +205,7 @@ public final class Harness {
 
     private static void printStreamingHeader(BenchOptions o) {
         int mostStreams = o.streams().stream().max(Integer::compare).orElseThrow();
-        System.out.printf(Locale.ROOT, "  streaming   server streaming of %s messages, server -> client. Per system a fresh server JVM; per variant%n"
+        System.out.printf(Locale.ROOT, "  streaming   over TCP loopback, server streaming of %s messages, server -> client. Per system a fresh server JVM; per variant%n"
                 + "              one connection: first %d streams of %,d messages each must all end OK; then per stream count%n"
                 + "              (%s) that many streams on the connection ask for endless messages, run %d s unmeasured,%n"
                 + "              and the messages each stream's client receives in the next %d s are counted (counters read at%n"
@@ -160,5 +219,27 @@ public final class Harness {
                 + "              grpc: the server sends only while isReady() and resumes in its onReady handler; the client asks%n"
                 + "              for messages one at a time (stub) or keeps %d requested (ahead), within HTTP/2's windows%n",
                 Setting.INITIAL_STREAM_WINDOW.defaultValue() >> 10, Setting.CONNECTION_WINDOW.defaultValue() >> 20, o.grpcAhead());
+    }
+
+    private static void printFanoutHeader(BenchOptions o) {
+        System.out.printf(Locale.ROOT, "  fanout      pub/sub over TCP loopback, %s messages (+ the topic '%s'), one publisher JVM and %s subscriber JVMs,%n"
+                + "              all fresh per phase. The publisher publishes as fast as its system takes messages (one thread);%n"
+                + "              once every subscriber has received a first message (JeroMQ's slow joiner), %d s of warm-up, then%n"
+                + "              each process's counters are read at the start and end of a %d s window. Every payload carries its%n"
+                + "              sequence number: a subscriber's loss is the holes in it. Framewire: finally the publisher's last%n"
+                + "              message is acknowledged by the broker and every subscriber must have received every message, in order%n",
+                ReportTable.size(o.fanoutSize()), FramewireFanout.TOPIC,
+                o.subscribers().stream().map(String::valueOf).collect(Collectors.joining(" or ")),
+                o.fanoutWarmup().toSeconds(), o.fanoutDuration().toSeconds());
+        if (o.fanoutSystems().stream().anyMatch(FanoutVariant::framewire)) {
+            System.out.printf(Locale.ROOT, "  framewire   broker in a server JVM of its own (a Server with no services); subscriptions: %s%n",
+                    FramewireFanout.describe());
+        }
+        if (o.fanoutSystems().contains(FanoutVariant.JEROMQ)) {
+            System.out.printf(Locale.ROOT, "  jeromq      JeroMQ %s, no broker: PUB binds in the publisher JVM, each SUB connects; %s;%n"
+                    + "              the only socket option set is the SUB's subscription to the topic; one frame per message (topic +%n"
+                    + "              payload); PUB drops silently for a subscriber whose pipe is full%n",
+                    JeromqFanout.version(), JeromqFanout.describeDefaults());
+        }
     }
 }

@@ -4,29 +4,33 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
-import java.net.Socket;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The raw floor's client. Not thread-safe: {@link #echo} is for one caller at a time, and
- * {@link #sustain} pipelines, since a raw socket cannot multiplex concurrent callers.
+ * The raw floor's client, over the byte streams of one connection (a TCP socket or an AF_UNIX
+ * channel). Not thread-safe: {@link #echo} is for one caller at a time, and {@link #sustain}
+ * pipelines, since a raw socket cannot multiplex concurrent callers.
  */
 final class RawEchoClient implements EchoClient {
     private static final int BUFFER = 64 * 1024;
 
-    private final Socket socket;
+    private final Closeable connection;
     private final DataInputStream in;
     private final DataOutputStream out;
     private byte[] readBuffer = new byte[BUFFER];
 
-    RawEchoClient(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), BUFFER));
-        this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), BUFFER));
+    /** @param connection closed by {@link #close}, which ends both streams */
+    RawEchoClient(Closeable connection, InputStream input, OutputStream output) {
+        this.connection = connection;
+        this.in = new DataInputStream(new BufferedInputStream(input, BUFFER));
+        this.out = new DataOutputStream(new BufferedOutputStream(output, BUFFER));
     }
 
     @Override
@@ -133,6 +137,6 @@ final class RawEchoClient implements EchoClient {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        connection.close();
     }
 }

@@ -2,18 +2,27 @@ package io.framewire.benchmarks;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 
 /**
  * The raw floor's server: a platform thread per connection reads {@code length, payload} frames and
- * writes each one back.
+ * writes each one back. Over TCP a {@link ServerSocket}; over AF_UNIX the JDK's own
+ * {@link ServerSocketChannel}, blocking. Argument: the endpoint ({@code tcp:0} or {@code unix:PATH}).
  */
 public final class RawEchoServer {
     private static final int BUFFER = 64 * 1024;
@@ -21,28 +30,53 @@ public final class RawEchoServer {
     private RawEchoServer() {}
 
     public static void main(String[] args) throws IOException {
-        ServerSocket listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofPlatform().name("raw-accept").start(() -> acceptLoop(listener));
-        ChildServer.announceAndServe(listener.getLocalPort());
+        switch (Endpoint.parse(args[0])) {
+            case Endpoint.Tcp tcp -> {
+                ServerSocket listener = new ServerSocket();
+                listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.port()));
+                Thread.ofPlatform().name("raw-accept").start(() -> acceptTcp(listener));
+                ChildServer.announceAndServe(new Endpoint.Tcp(listener.getLocalPort()));
+            }
+            case Endpoint.Unix unix -> {
+                ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                listener.bind(UnixDomainSocketAddress.of(unix.path()));
+                Thread.ofPlatform().name("raw-accept").start(() -> acceptUnix(listener));
+                ChildServer.announceAndServe(unix);
+            }
+        }
     }
 
-    private static void acceptLoop(ServerSocket listener) {
+    private static void acceptTcp(ServerSocket listener) {
         try {
             while (true) {
                 Socket socket = listener.accept();
                 socket.setTcpNoDelay(true);
-                Thread.ofPlatform().name("raw-conn").start(() -> serve(socket));
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                Thread.ofPlatform().name("raw-conn").start(() -> serve(socket, in, out));
             }
         } catch (IOException e) {
             System.err.println("raw server: accept failed: " + e);
         }
     }
 
-    private static void serve(Socket socket) {
-        try (socket) {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), BUFFER));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), BUFFER));
+    private static void acceptUnix(ServerSocketChannel listener) {
+        try {
+            while (true) {
+                SocketChannel channel = listener.accept();
+                InputStream in = Channels.newInputStream(channel);
+                OutputStream out = Channels.newOutputStream(channel);
+                Thread.ofPlatform().name("raw-conn").start(() -> serve(channel, in, out));
+            }
+        } catch (IOException e) {
+            System.err.println("raw server: accept failed: " + e);
+        }
+    }
+
+    private static void serve(Closeable connection, InputStream input, OutputStream output) {
+        try (connection) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(input, BUFFER));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(output, BUFFER));
             byte[] buffer = new byte[BUFFER];
             while (true) {
                 int length;

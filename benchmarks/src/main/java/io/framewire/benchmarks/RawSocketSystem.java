@@ -4,16 +4,32 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 
 /**
- * The floor: the least a length-prefixed request/response over TCP can cost on this JVM. Blocking
- * sockets on platform threads, a 4-byte big-endian length then the payload, TCP_NODELAY on both sides.
+ * The floor: the least a length-prefixed request/response can cost on this JVM. Blocking I/O on
+ * platform threads, a 4-byte big-endian length then the payload. Over TCP, {@link Socket}s with
+ * TCP_NODELAY on both sides; over AF_UNIX, the JDK's own blocking {@link SocketChannel}s
+ * ({@link StandardProtocolFamily#UNIX}, JDK 16+) through their streams.
  */
 final class RawSocketSystem implements EchoSystem {
+    private final Transport transport;
+
+    RawSocketSystem(Transport transport) {
+        this.transport = transport;
+    }
 
     @Override
     public String name() {
         return "raw";
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
     }
 
     @Override
@@ -22,20 +38,41 @@ final class RawSocketSystem implements EchoSystem {
     }
 
     @Override
-    public EchoClient connect(int port) throws IOException {
+    public EchoClient connect(Endpoint endpoint) throws IOException {
+        return switch (endpoint) {
+            case Endpoint.Tcp tcp -> connectTcp(tcp.port());
+            case Endpoint.Unix unix -> connectUnix(UnixDomainSocketAddress.of(unix.path()));
+        };
+    }
+
+    private static EchoClient connectTcp(int port) throws IOException {
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-            return new RawEchoClient(socket);
+            return new RawEchoClient(socket, socket.getInputStream(), socket.getOutputStream());
         } catch (IOException e) {
             socket.close();
             throw e;
         }
     }
 
+    private static EchoClient connectUnix(UnixDomainSocketAddress address) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(address);
+            return new RawEchoClient(channel, Channels.newInputStream(channel), Channels.newOutputStream(channel));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
     @Override
     public String describe() {
-        return "blocking sockets, platform threads, TCP_NODELAY; throughput by pipelining on one connection";
+        return switch (transport) {
+            case TCP -> "blocking java.net.Socket, platform threads, TCP_NODELAY";
+            case UNIX -> "blocking JDK SocketChannel (StandardProtocolFamily.UNIX), platform threads";
+        } + "; throughput by pipelining on one connection";
     }
 }

@@ -4,14 +4,17 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 
 /**
- * The closing table: every system's figures per payload, then Framewire's ratios against the floor
- * (latency, lower is better) and against gRPC (throughput, higher is better) with their targets.
+ * The unary scenario's closing table: every system's figures per payload and transport, then
+ * Framewire's ratios with their targets: against the floor (latency, lower is better) and against
+ * gRPC (throughput, higher is better) on each transport, and over AF_UNIX against itself over TCP.
  */
 final class ReportTable {
-    static final double LATENCY_TARGET = 2.0;    // Framewire p50 at most twice the raw floor's
-    static final double THROUGHPUT_TARGET = 3.0; // Framewire at least three times gRPC's calls/s
+    static final double LATENCY_TARGET = 2.0;    // Framewire p50 at most twice the raw floor's, same transport
+    static final double THROUGHPUT_TARGET = 3.0; // Framewire at least three times gRPC's calls/s, same transport
+    static final double UNIX_TARGET = 1.0;       // Framewire over AF_UNIX at least as fast as over TCP
 
     private final BenchOptions options;
     private final List<SystemResults> results;
@@ -27,24 +30,46 @@ final class ReportTable {
     }
 
     void print(PrintStream out) {
-        out.printf(Locale.ROOT, "%-10s %8s %10s %10s %10s %12s %16s%n", "system", "payload", "p50 us", "p99 us",
-                "p99.9 us", "lat. calls", "calls/s @" + options.outstanding());
+        out.printf(Locale.ROOT, "%-10s %-9s %8s %10s %10s %10s %12s %16s%n", "system", "transport", "payload", "p50 us",
+                "p99 us", "p99.9 us", "lat. calls", "calls/s @" + options.outstanding());
         for (int payload : options.payloads()) {
             for (SystemResults r : results) {
                 out.println(figures(r, payload));
             }
         }
         out.println();
-        out.printf(Locale.ROOT, "%-34s %8s %8s %8s  %s%n", "ratio", "payload", "value", "target", "verdict");
+        out.printf(Locale.ROOT, "%-54s %8s %8s %8s  %s%n", "ratio", "payload", "value", "target", "verdict");
         for (int payload : options.payloads()) {
-            out.println(ratio("framewire/raw latency p50", payload, latencyRatio(payload), "<=", LATENCY_TARGET));
-            out.println(ratio("framewire/grpc throughput", payload, throughputRatio(payload), ">=", THROUGHPUT_TARGET));
+            for (Transport t : options.transports()) {
+                out.println(ratio("framewire/raw latency p50, " + t.argName(), payload,
+                        ratio("framewire", t, "raw", t, payload, LATENCY), false, LATENCY_TARGET));
+                out.println(ratio("framewire/grpc throughput, " + t.argName(), payload,
+                        ratio("framewire", t, "grpc", t, payload, THROUGHPUT), true, THROUGHPUT_TARGET));
+            }
+            if (options.transports().containsAll(List.of(Transport.TCP, Transport.UNIX))) {
+                out.println(ratio("framewire unix/tcp latency p50", payload,
+                        ratio("framewire", Transport.UNIX, "framewire", Transport.TCP, payload, LATENCY), false, UNIX_TARGET));
+                out.println(ratio("framewire unix/tcp throughput", payload,
+                        ratio("framewire", Transport.UNIX, "framewire", Transport.TCP, payload, THROUGHPUT), true, UNIX_TARGET));
+            }
         }
         for (SystemResults r : results) {
             if (r.failure() != null) {
-                out.println("FAILED: " + r.system() + ": " + r.failure());
+                out.println("FAILED: " + r.system() + " " + r.transport().argName() + ": " + r.failure());
             }
         }
+    }
+
+    /** One figure of a system's results for a payload, or null if it was not measured. */
+    private interface Figure {
+        Double of(SystemResults r, int payload);
+    }
+
+    private static final Figure LATENCY = (r, payload) -> value(r.latency(payload), LatencyProbe.Result::p50);
+    private static final Figure THROUGHPUT = (r, payload) -> value(r.throughput(payload), ThroughputProbe.Result::perSecond);
+
+    private static <T> Double value(T result, ToDoubleFunction<T> figure) {
+        return result == null ? null : figure.applyAsDouble(result);
     }
 
     private static String figures(SystemResults r, int payload) {
@@ -55,31 +80,29 @@ final class ReportTable {
                 : String.format(Locale.ROOT, "%10.1f %10.1f %10.1f %,12d", lat.p50(), lat.p99(), lat.p999(), lat.calls());
         String throughput = tput == null ? "-" : String.format(Locale.ROOT, "%,.0f", tput.perSecond());
         String failed = r.failure() != null && (lat == null || tput == null) ? "  FAILED" : "";
-        return String.format(Locale.ROOT, "%-10s %8s %s %16s%s", r.system(), size(payload), latency, throughput, failed);
+        return String.format(Locale.ROOT, "%-10s %-9s %8s %s %16s%s", r.system(), r.transport().argName(), size(payload),
+                latency, throughput, failed);
     }
 
-    private static String ratio(String name, int payload, Optional<Double> value, String comparison, double target) {
+    private static String ratio(String name, int payload, Optional<Double> value, boolean higherIsBetter, double target) {
         String shown = value.map(v -> String.format(Locale.ROOT, "%.2fx", v)).orElse("n/a");
-        String verdict = value.map(v -> (comparison.equals("<=") ? v <= target : v >= target) ? "met" : "MISSED")
+        String verdict = value.map(v -> (higherIsBetter ? v >= target : v <= target) ? "met" : "MISSED")
                 .orElse("not measured");
-        return String.format(Locale.ROOT, "%-34s %8s %8s %8s  %s", name + (comparison.equals("<=") ? " (lower is better)" : " (higher is better)"),
-                size(payload), shown, comparison + " " + (int) target + "x", verdict);
+        return String.format(Locale.ROOT, "%-54s %8s %8s %8s  %s",
+                name + (higherIsBetter ? " (higher is better)" : " (lower is better)"),
+                size(payload), shown, (higherIsBetter ? ">= " : "<= ") + (int) target + "x", verdict);
     }
 
-    private Optional<Double> latencyRatio(int payload) {
-        Optional<LatencyProbe.Result> fw = find("framewire").map(r -> r.latency(payload));
-        Optional<LatencyProbe.Result> raw = find("raw").map(r -> r.latency(payload));
-        return fw.isPresent() && raw.isPresent() ? Optional.of(fw.get().p50() / raw.get().p50()) : Optional.empty();
+    /** {@code figure} of one system over another, both for {@code payload}, if both were measured. */
+    private Optional<Double> ratio(String system, Transport transport, String anchor, Transport anchorTransport,
+                                   int payload, Figure figure) {
+        Optional<Double> numerator = find(system, transport).map(r -> figure.of(r, payload));
+        Optional<Double> denominator = find(anchor, anchorTransport).map(r -> figure.of(r, payload));
+        return numerator.isPresent() && denominator.isPresent()
+                ? Optional.of(numerator.get() / denominator.get()) : Optional.empty();
     }
 
-    private Optional<Double> throughputRatio(int payload) {
-        Optional<ThroughputProbe.Result> fw = find("framewire").map(r -> r.throughput(payload));
-        Optional<ThroughputProbe.Result> grpc = find("grpc").map(r -> r.throughput(payload));
-        return fw.isPresent() && grpc.isPresent()
-                ? Optional.of(fw.get().perSecond() / grpc.get().perSecond()) : Optional.empty();
-    }
-
-    private Optional<SystemResults> find(String system) {
-        return results.stream().filter(r -> r.system().equals(system)).findFirst();
+    private Optional<SystemResults> find(String system, Transport transport) {
+        return results.stream().filter(r -> r.system().equals(system) && r.transport() == transport).findFirst();
     }
 }

@@ -32,7 +32,7 @@ final class StreamTally {
     boolean accept(byte[] message) {
         long n = received.get();
         try {
-            FloodMessage.check(message, request.size(), n);
+            SequencedMessage.check(message, request.size(), n);
         } catch (IllegalStateException e) {
             fail(e);
             return false;

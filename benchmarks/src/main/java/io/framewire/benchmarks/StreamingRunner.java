@@ -34,7 +34,7 @@ final class StreamingRunner {
         for (StreamingVariant variant : variants) {
             results.add(new StreamingResults(system.name(), variant.label()));
         }
-        try (ServerProcess server = ServerProcess.start(system)) {
+        try (ServerProcess server = ServerProcess.start(system, new Endpoint.Tcp(0))) {
             for (int i = 0; i < variants.size(); i++) {
                 run(server, variants.get(i), results.get(i));
             }
@@ -47,7 +47,7 @@ final class StreamingRunner {
     }
 
     private void run(ServerProcess server, StreamingVariant variant, StreamingResults results) {
-        try (StreamClient client = variant.connector().connect(server.port())) {
+        try (StreamClient client = variant.connector().connect(server.endpoint())) {
             int mostStreams = options.streams().stream().max(Integer::compare).orElseThrow();
             long checkMessages = checkMessages(mostStreams);
             guarded(server, () -> {

@@ -9,9 +9,9 @@ package io.framewire.benchmarks;
  */
 record StreamingVariant(String label, String description, Connector connector) {
 
-    /** Opens a {@link StreamClient} to the server on 127.0.0.1:{@code port}. */
+    /** Opens a {@link StreamClient} to the server at an endpoint. */
     @FunctionalInterface
     interface Connector {
-        StreamClient connect(int port) throws Exception;
+        StreamClient connect(Endpoint endpoint) throws Exception;
     }
 }

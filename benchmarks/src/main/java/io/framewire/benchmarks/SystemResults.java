@@ -3,19 +3,25 @@ package io.framewire.benchmarks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What one system measured, per payload size, and the failure that stopped it, if any. */
+/** What one system measured over one transport, per payload size, and the failure that stopped it, if any. */
 final class SystemResults {
     private final String system;
+    private final Transport transport;
     private final Map<Integer, LatencyProbe.Result> latency = new LinkedHashMap<>();
     private final Map<Integer, ThroughputProbe.Result> throughput = new LinkedHashMap<>();
     private Throwable failure;
 
-    SystemResults(String system) {
+    SystemResults(String system, Transport transport) {
         this.system = system;
+        this.transport = transport;
     }
 
     String system() {
         return system;
+    }
+
+    Transport transport() {
+        return transport;
     }
 
     void latency(int payload, LatencyProbe.Result result) {

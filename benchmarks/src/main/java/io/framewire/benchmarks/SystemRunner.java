@@ -5,23 +5,30 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * Runs every phase for one system: starts its server JVM, connects once, then for each payload
- * measures latency and throughput on that connection, and stops the server whatever happens.
+ * Runs every phase for one system over one transport: starts its server JVM (over AF_UNIX on a socket
+ * file in the run's {@link SocketDirectory}), connects once, then for each payload measures latency
+ * and throughput on that connection, and stops the server whatever happens.
  */
 final class SystemRunner {
     /** Slack beyond a phase's planned length before the watchdog declares it hung. */
     static final Duration HANG_SLACK = Duration.ofSeconds(60);
 
     private final BenchOptions options;
+    private final SocketDirectory sockets;
 
-    SystemRunner(BenchOptions options) {
+    SystemRunner(BenchOptions options, SocketDirectory sockets) {
         this.options = options;
+        this.sockets = sockets;
     }
 
     SystemResults run(EchoSystem system) {
-        SystemResults results = new SystemResults(system.name());
-        try (ServerProcess server = ServerProcess.start(system);
-             EchoClient client = system.connect(server.port())) {
+        SystemResults results = new SystemResults(system.name(), system.transport());
+        Endpoint listen = switch (system.transport()) {
+            case TCP -> new Endpoint.Tcp(0);
+            case UNIX -> sockets.socket(system.name());
+        };
+        try (ServerProcess server = ServerProcess.start(system, listen);
+             EchoClient client = system.connect(server.endpoint())) {
             guarded(server, () -> warmUp(client));
             for (int size : options.payloads()) {
                 byte[] payload = Payload.of(size);
@@ -39,7 +46,7 @@ final class SystemRunner {
             }
         } catch (Exception | Error e) {
             results.failed(e);
-            System.out.println("  " + system.name() + " FAILED: " + e);
+            System.out.println("  " + system.label() + " FAILED: " + e);
             e.printStackTrace(System.out);
         }
         return results;
@@ -63,6 +70,6 @@ final class SystemRunner {
     }
 
     private static void progress(EchoSystem system, int payload, String what) {
-        System.out.printf(Locale.ROOT, "  %-10s %7s  %s%n", system.name(), ReportTable.size(payload), what);
+        System.out.printf(Locale.ROOT, "  %-14s %7s  %s%n", system.label(), ReportTable.size(payload), what);
     }
 }

@@ -1,0 +1,53 @@
+package io.framewire.benchmarks;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gRPC channel (one HTTP/2 connection) to a harness endpoint: over TCP on gRPC's shared default
+ * event loop, over AF_UNIX on an epoll loop of its own ({@link GrpcDomainSockets}), which closes with it.
+ */
+final class GrpcConnection implements AutoCloseable {
+    private final ManagedChannel channel;
+    /** The loop only this channel uses (AF_UNIX), or null where it runs on gRPC's shared one (TCP). */
+    private final EventLoopGroup ownLoop;
+
+    private GrpcConnection(ManagedChannel channel, EventLoopGroup ownLoop) {
+        this.channel = channel;
+        this.ownLoop = ownLoop;
+    }
+
+    static GrpcConnection open(Endpoint endpoint) {
+        return switch (endpoint) {
+            case Endpoint.Tcp tcp -> new GrpcConnection(NettyChannelBuilder
+                    .forAddress(InetAddress.getLoopbackAddress().getHostAddress(), tcp.port())
+                    .usePlaintext()
+                    .build(), null);
+            case Endpoint.Unix unix -> {
+                EventLoopGroup loop = GrpcDomainSockets.newEventLoopGroup(0);
+                yield new GrpcConnection(GrpcDomainSockets.channelBuilder(unix.path(), loop).build(), loop);
+            }
+        };
+    }
+
+    ManagedChannel channel() {
+        return channel;
+    }
+
+    /** Shuts the channel down now, waits up to five seconds for it to terminate, then stops its own loop. */
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ownLoop != null) {
+            ownLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        }
+    }
+}
