@@ -1,7 +1,7 @@
 package io.framewire.internal;
 
 import io.framewire.protocol.Frame;
-import io.framewire.protocol.FrameEncoder;
+import io.framewire.protocol.FrameLayout;
 import io.framewire.protocol.GapReason;
 import io.framewire.protocol.Metadata;
 import io.framewire.protocol.OverflowPolicy;
@@ -37,6 +37,9 @@ final class BrokerSubscription extends OutboundSource {
             this.reason = reason;
         }
     }
+
+    /** A DELIVER's header, sequence number, string lengths and metadata count. */
+    private static final int ESTIMATED_DELIVER_OVERHEAD = FrameLayout.HEADER_LENGTH + 8 + 2 + 2 + 2;
 
     /** What an offer did. */
     enum Outcome { QUEUED, DROPPED, TIMED_OUT, DISCONNECTED, CLOSED }
@@ -101,6 +104,7 @@ final class BrokerSubscription extends OutboundSource {
         Outcome outcome;
         long lostFrom = 0;
         long lostTo = 0;
+        boolean startWriter = false;
         o.lock().lock();
         try {
             if (closed) {
@@ -155,6 +159,7 @@ final class BrokerSubscription extends OutboundSource {
             }
             if (outcome != Outcome.DISCONNECTED) {
                 o.scheduleLocked(this);
+                startWriter = o.claimWriterLocked();
             }
         } finally {
             o.lock().unlock();
@@ -164,8 +169,8 @@ final class BrokerSubscription extends OutboundSource {
             session.failConnection(io.framewire.protocol.ErrorCode.SLOW_CONSUMER, "subscription " + id + " on '" + pattern
                     + "' is full (" + maxMessages + " messages, " + maxBytes + " bytes) and its policy is DISCONNECT",
                     new Frame.Gap(id, lostFrom, lostTo, GapReason.SLOW_CONSUMER));
-        } else {
-            o.flush(session.mayWrite());
+        } else if (startWriter) {
+            o.startWriter(session.mayWrite());
         }
         return outcome;
     }
@@ -273,7 +278,10 @@ final class BrokerSubscription extends OutboundSource {
             }
             queue.poll();
             batch.add(f);
-            moved += FrameEncoder.encodedLength(f);
+            // For the batch's budget only (a subscription's bytes are not in the connection's bound), so
+            // an estimate that needs no UTF-8 length: the writer computes the exact length once, to encode.
+            moved += f instanceof Frame.Deliver d ? ESTIMATED_DELIVER_OVERHEAD + d.topic().length()
+                    + d.replyTo().length() + d.data().length : FrameLayout.HEADER_LENGTH + 17;
         }
         return moved;
     }

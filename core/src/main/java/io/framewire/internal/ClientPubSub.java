@@ -71,19 +71,22 @@ final class ClientPubSub {
             acks.put(ackId, answer);
         }
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, deadline.remainingNanos());
-        try {
-            // Wait while the connection's queue is full: the publisher slows to what the connection takes.
-            s.out.awaitRoom(s.publishes, Long.MAX_VALUE, until);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.of(StatusCode.CANCELLED, "interrupted while publishing").asException(e);
-        }
         boolean queued;
         boolean inline;
+        boolean startWriter;
         s.out.lock().lock();
         try {
+            // Wait while the connection's queue is full: the publisher slows to what the connection takes.
+            s.out.awaitRoomLocked(s.publishes, Long.MAX_VALUE, until);
             queued = s.out.enqueueLocked(s.publishes, frame, null);
             inline = s.out.writeInlineLocked(s.publishes, s.mayWrite());
+            startWriter = s.out.claimWriterLocked();
+        } catch (InterruptedException e) {
+            if (ack) {
+                acks.remove(ackId);
+            }
+            Thread.currentThread().interrupt();
+            throw Status.of(StatusCode.CANCELLED, "interrupted while publishing").asException(e);
         } finally {
             s.out.lock().unlock();
         }
@@ -94,7 +97,9 @@ final class ClientPubSub {
             throw Status.of(StatusCode.UNAVAILABLE, "the connection closed before the publish to '" + topic
                     + "' could be sent").asException();
         }
-        s.out.flush(inline);
+        if (startWriter) {
+            s.out.startWriter(inline);
+        }
         return answer;
     }
 

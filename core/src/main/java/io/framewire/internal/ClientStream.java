@@ -73,19 +73,27 @@ final class ClientStream extends StreamBase {
     boolean send(byte[] message) throws InterruptedException {
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, deadline.remainingNanos());
         Outbound o = session.out;
-        if (!o.awaitRoom(out, session.config.streamReadyThreshold(), until)) {
-            return !isEnded(); // the deadline timer ends the call
-        }
+        boolean ok = false;
+        boolean roomInTime;
+        boolean inline = false;
+        boolean startWriter = false;
         o.lock().lock();
-        boolean ok;
-        boolean inline;
         try {
-            ok = !halfClosed && o.enqueueLocked(out, null, message);
-            inline = o.writeInlineLocked(out, session.mayWrite());
+            roomInTime = o.awaitRoomLocked(out, session.config.streamReadyThreshold(), until);
+            if (roomInTime) {
+                ok = !halfClosed && o.enqueueLocked(out, null, message);
+                inline = o.writeInlineLocked(out, session.mayWrite());
+                startWriter = o.claimWriterLocked();
+            }
         } finally {
             o.lock().unlock();
         }
-        o.flush(inline);
+        if (!roomInTime) {
+            return !isEnded(); // the deadline timer ends the call
+        }
+        if (startWriter) {
+            o.startWriter(inline);
+        }
         return ok;
     }
 

@@ -48,6 +48,7 @@ final class Inbox<T> {
 
     void add(T m) {
         boolean dropped = false;
+        boolean start = false;
         lock.lock();
         try {
             if (finished || aborted != null) {
@@ -55,15 +56,16 @@ final class Inbox<T> {
             } else {
                 queue.add(m);
                 changed.signalAll();
+                start = pumpLocked();
             }
         } finally {
             lock.unlock();
         }
         if (dropped) {
             settle.accept(m);
-            return;
+        } else if (start) {
+            serial.start();
         }
-        pump();
     }
 
     /** No more messages will come: the end is delivered after those queued. */
@@ -205,44 +207,56 @@ final class Inbox<T> {
 
     /** Hands what demand allows, and the end when its turn comes, to the serial executor. */
     private void pump() {
-        while (true) {
-            Runnable task;
-            lock.lock();
-            try {
-                if (sink == null || endDelivered) {
-                    return;
-                }
-                Sink<T> s = sink;
-                if (aborted != null && (!abortAfterQueued || queue.isEmpty())) {
-                    java.util.List<T> dropped = takeQueuedLocked();
-                    endDelivered = true;
-                    Status st = aborted;
-                    task = () -> {
-                        dropped.forEach(settle);
-                        s.onAbort(st);
-                    };
-                } else if (!queue.isEmpty() && demand > 0) {
-                    T m = queue.poll();
-                    if (demand != Long.MAX_VALUE) {
-                        demand--;
-                    }
-                    task = () -> {
-                        try {
-                            s.onMessage(m);
-                        } finally {
-                            settle.accept(m);
-                        }
-                    };
-                } else if (queue.isEmpty() && finished) {
-                    endDelivered = true;
-                    task = s::onFinish;
-                } else {
-                    return;
-                }
-            } finally {
-                lock.unlock();
-            }
-            serial.execute(task);
+        boolean start;
+        lock.lock();
+        try {
+            start = pumpLocked();
+        } finally {
+            lock.unlock();
         }
+        if (start) {
+            serial.start();
+        }
+    }
+
+    /**
+     * {@link #pump} with the lock held: queues the tasks on the serial executor under the lock, so
+     * concurrent pumps (the reader adding, the application requesting) keep the items' order. Returns
+     * whether the caller must {@link SerialExecutor#start} it after releasing the lock.
+     */
+    private boolean pumpLocked() {
+        boolean start = false;
+        while (sink != null && !endDelivered) {
+            Sink<T> s = sink;
+            Runnable task;
+            if (aborted != null && (!abortAfterQueued || queue.isEmpty())) {
+                java.util.List<T> dropped = takeQueuedLocked();
+                endDelivered = true;
+                Status st = aborted;
+                task = () -> {
+                    dropped.forEach(settle);
+                    s.onAbort(st);
+                };
+            } else if (!queue.isEmpty() && demand > 0) {
+                T m = queue.poll();
+                if (demand != Long.MAX_VALUE) {
+                    demand--;
+                }
+                task = () -> {
+                    try {
+                        s.onMessage(m);
+                    } finally {
+                        settle.accept(m);
+                    }
+                };
+            } else if (queue.isEmpty() && finished) {
+                endDelivered = true;
+                task = s::onFinish;
+            } else {
+                break;
+            }
+            start |= serial.enqueue(task);
+        }
+        return start;
     }
 }

@@ -235,17 +235,22 @@ final class Outbound {
     boolean awaitRoom(SendQueue q, long streamThreshold, long deadlineNanos) throws InterruptedException {
         lock.lock();
         try {
-            while (!closed && !q.discarded && (q.queuedBytes >= streamThreshold || queuedBytes >= maxQueuedBytes)) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                room.awaitNanos(left);
-            }
-            return true;
+            return awaitRoomLocked(q, streamThreshold, deadlineNanos);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** As {@link #awaitRoom}, with the lock held: a sender checks for room and queues in one turn of the lock. */
+    boolean awaitRoomLocked(SendQueue q, long streamThreshold, long deadlineNanos) throws InterruptedException {
+        while (!closed && !q.discarded && (q.queuedBytes >= streamThreshold || queuedBytes >= maxQueuedBytes)) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            room.awaitNanos(left);
+        }
+        return true;
     }
 
     /**
@@ -440,6 +445,16 @@ final class Outbound {
         connection.close();
     }
 
+    /** Bytes queued against the bound; for tests. */
+    long queuedBytes() {
+        lock.lock();
+        try {
+            return queuedBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     boolean isClosed() {
         lock.lock();
         try {
@@ -456,15 +471,34 @@ final class Outbound {
      * otherwise hands the writing to a new virtual thread.
      */
     void flush(boolean mayWrite) {
+        boolean claimed;
         lock.lock();
         try {
-            if (writing || closed || (control.isEmpty() && ready.isEmpty())) {
-                return;
-            }
-            writing = true;
+            claimed = claimWriterLocked();
         } finally {
             lock.unlock();
         }
+        if (claimed) {
+            startWriter(mayWrite);
+        }
+    }
+
+    /**
+     * With the lock held, typically right after queueing: whether the caller must start a writer
+     * ({@link #startWriter}, after releasing the lock), because something is queued and nobody writes.
+     * A hot sender thereby takes the lock once per message rather than twice: when a writer is active it
+     * is sure to see what was just queued, since it only stops after finding the queues empty under the lock.
+     */
+    boolean claimWriterLocked() {
+        if (writing || closed || (control.isEmpty() && ready.isEmpty())) {
+            return false;
+        }
+        writing = true;
+        return true;
+    }
+
+    /** Runs the writer that {@link #claimWriterLocked} claimed: on this thread if it may block, else on a new virtual thread. */
+    void startWriter(boolean mayWrite) {
         if (mayWrite) {
             drain(INLINE_BATCHES);
         } else {
@@ -489,12 +523,12 @@ final class Outbound {
                     return;
                 }
                 batch.clear();
-                long moved = fillBatchLocked();
+                long released = fillBatchLocked();
                 if (batch.isEmpty() || closed) {
                     writing = false;
                     return;
                 }
-                queuedBytes -= moved;
+                queuedBytes -= released;
                 last = closeAfterFlush && control.isEmpty() && ready.isEmpty();
                 readyCallbacks = collectReadyLocked();
                 room.signalAll();
@@ -540,20 +574,26 @@ final class Outbound {
         }
     }
 
+    /** Moves up to a batch of frames into {@link #batch}; returns the bytes that leave the queue's bound. */
     private long fillBatchLocked() {
         long moved = 0;
+        long released = 0;
         int budget = BATCH_BYTES;
         while (!control.isEmpty() && moved < budget) {
             Frame f = control.poll();
             batch.add(f);
-            moved += FrameEncoder.encodedLength(f);
+            int n = FrameEncoder.encodedLength(f);
+            moved += n;
+            released += n;
         }
         // Each turn moves at least one frame or drops the stream from the ring, so this ends.
         while (moved < budget && !ready.isEmpty()) {
             OutboundSource q = ready.pollFirst();
             q.scheduled = false;
             if (q.sendable(connectionWindow[0])) {
+                long before = q.accountedBytes();
                 moved += q.pollInto(batch, FrameLayout.MAX_FRAGMENT_PAYLOAD, maxFragment, connectionWindow);
+                released += before - q.accountedBytes();
             }
             if (q.isEmpty()) {
                 q.drained(this);
@@ -570,7 +610,7 @@ final class Outbound {
             }
             // Otherwise blocked by its own credit: rescheduled when that credit arrives.
         }
-        return moved;
+        return released;
     }
 
     private List<Runnable> collectReadyLocked() {
@@ -607,18 +647,19 @@ final class Outbound {
         ByteBuffer b = buffer;
         b.clear();
         for (Frame f : batch) {
-            int len = FrameEncoder.encodedLength(f);
+            int payload = FrameEncoder.payloadLength(f);
+            int len = FrameLayout.HEADER_LENGTH + payload;
             if (len > b.remaining()) {
                 writeFully(b);
                 if (len > b.capacity()) {
                     ByteBuffer big = ByteBuffer.allocate(len);
-                    FrameEncoder.encode(f, big);
+                    FrameEncoder.encode(f, big, payload);
                     big.flip();
                     connection.write(big);
                     continue;
                 }
             }
-            FrameEncoder.encode(f, b);
+            FrameEncoder.encode(f, b, payload);
         }
         writeFully(b);
         batch.clear();

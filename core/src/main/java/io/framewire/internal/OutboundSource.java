@@ -26,6 +26,15 @@ abstract class OutboundSource {
      */
     abstract long pollInto(List<Frame> batch, int dataQuantum, int maxFragment, long[] connectionWindow);
 
+    /**
+     * Bytes of this source that count against the connection's queue bound ({@link Outbound}'s byte
+     * limit): a call stream's queued frames and messages. A broker subscription has bounds of its own
+     * and counts nothing here.
+     */
+    long accountedBytes() {
+        return 0;
+    }
+
     /** Whether it is held back only by the connection's window (so connection credit should reschedule it). */
     boolean waitsForConnectionCredit(long connectionWindow) {
         return false;

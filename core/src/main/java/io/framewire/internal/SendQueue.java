@@ -48,6 +48,11 @@ final class SendQueue extends OutboundSource {
     }
 
     @Override
+    long accountedBytes() {
+        return queuedBytes;
+    }
+
+    @Override
     boolean isEmpty() {
         return items.isEmpty();
     }

@@ -233,28 +233,38 @@ final class ServerStream extends StreamBase {
         }
         long until = context.deadline().map(d -> System.nanoTime() + Math.max(0, d.remainingNanos())).orElse(Long.MAX_VALUE);
         Outbound o = session.out;
-        try {
-            o.awaitRoom(out, session.config.streamReadyThreshold(), until);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Status s = Status.of(StatusCode.CANCELLED, "the handler was interrupted while sending");
-            abort(s, true);
-            throw s.asException(e);
-        }
         boolean inline;
+        boolean startWriter;
+        InterruptedException interrupted = null;
         o.lock().lock();
         try {
-            requireOpen();
-            Metadata h = context.takeResponseHeaders();
-            if (h != null && !h.isEmpty()) {
-                o.enqueueLocked(out, new Frame.Headers(id(), h), null);
+            try {
+                o.awaitRoomLocked(out, session.config.streamReadyThreshold(), until);
+            } catch (InterruptedException e) {
+                interrupted = e;
             }
-            o.enqueueLocked(out, null, body);
-            inline = o.writeInlineLocked(out, session.mayWrite());
+            if (interrupted == null) {
+                requireOpen();
+                Metadata h = context.takeResponseHeaders();
+                if (h != null && !h.isEmpty()) {
+                    o.enqueueLocked(out, new Frame.Headers(id(), h), null);
+                }
+                o.enqueueLocked(out, null, body);
+            }
+            inline = interrupted == null && o.writeInlineLocked(out, session.mayWrite());
+            startWriter = interrupted == null && o.claimWriterLocked();
         } finally {
             o.lock().unlock();
         }
-        o.flush(inline);
+        if (interrupted != null) {
+            Thread.currentThread().interrupt();
+            Status s = Status.of(StatusCode.CANCELLED, "the handler was interrupted while sending");
+            abort(s, true);
+            throw s.asException(interrupted);
+        }
+        if (startWriter) {
+            o.startWriter(inline);
+        }
     }
 
     boolean isReady() {

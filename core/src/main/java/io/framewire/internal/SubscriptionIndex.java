@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -11,6 +12,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code *} and one for {@code >}. Matching a topic of {@code n} tokens visits at most the literal and
  * {@code *} branch at each level, so its cost grows with the depth of the topic and the number of
  * subscriptions that do match, never with the number that cannot.
+ *
+ * <p>Results are cached by topic, as NATS's sublist does: a publisher usually publishes to few topics,
+ * so most matches are one hash look-up. The cache holds at most {@link #MAX_CACHED} topics (one entry
+ * is evicted per insert beyond that) and is emptied by every add and remove, so it is never stale.
  *
  * <p>Thread-safe: matches run concurrently under a read lock; adding and removing take the write lock.
  *
@@ -30,7 +35,11 @@ final class SubscriptionIndex<S> {
         }
     }
 
+    static final int MAX_CACHED = 1024;
+
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Topic to its matches (immutable); filled under the read lock, cleared under the write lock. */
+    private final ConcurrentHashMap<String, List<S>> cache = new ConcurrentHashMap<>();
     private final Node<S> root = new Node<>();
     private int size;
 
@@ -38,6 +47,7 @@ final class SubscriptionIndex<S> {
         String[] tokens = Topics.tokens(pattern);
         lock.writeLock().lock();
         try {
+            cache.clear();
             Node<S> n = root;
             for (int i = 0; i < tokens.length; i++) {
                 String t = tokens[i];
@@ -67,6 +77,7 @@ final class SubscriptionIndex<S> {
         String[] tokens = Topics.tokens(pattern);
         lock.writeLock().lock();
         try {
+            cache.clear();
             boolean removed = remove(root, tokens, 0, subscription);
             if (removed) {
                 size--;
@@ -99,14 +110,37 @@ final class SubscriptionIndex<S> {
         return true;
     }
 
-    /** Every subscription whose pattern matches {@code topic} (a valid topic), each once. */
+    /** Every subscription whose pattern matches {@code topic} (a valid topic), each once; immutable. */
     List<S> match(String topic) {
-        List<S> out = new ArrayList<>();
-        matchCounting(topic, out);
-        return out;
+        List<S> cached = cache.get(topic);
+        if (cached != null) {
+            return cached;
+        }
+        String[] tokens = Topics.tokens(topic);
+        lock.readLock().lock();
+        try {
+            List<S> out = new ArrayList<>();
+            match(root, tokens, 0, out);
+            List<S> matched = List.copyOf(out);
+            // Under the read lock no add or remove can run, so what is cached is current until the next one.
+            if (cache.size() >= MAX_CACHED) {
+                var it = cache.keySet().iterator();
+                if (it.hasNext()) {
+                    cache.remove(it.next());
+                }
+            }
+            cache.put(topic, matched);
+            return matched;
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
-    /** Matches into {@code out} and returns how many trie nodes were visited: the cost of the match. */
+    int cachedTopics() {
+        return cache.size();
+    }
+
+    /** Matches into {@code out} without the cache and returns how many trie nodes were visited: the cost of the match. */
     int matchCounting(String topic, List<S> out) {
         String[] tokens = Topics.tokens(topic);
         lock.readLock().lock();

@@ -43,32 +43,34 @@ public final class Topics {
             return "longer than 1024 characters";
         }
         int tokenStart = 0;
+        char wildcard = 0; // the first '*' or '>' in the current token, if any
         for (int i = 0; i <= s.length(); i++) {
-            if (i < s.length() && s.charAt(i) != '.') {
-                char c = s.charAt(i);
+            char c = i < s.length() ? s.charAt(i) : '.';
+            if (c != '.') {
                 if (c <= 0x20 || c >= 0x7F) {
                     return "character at index " + i + " is not printable ASCII (or is a space)";
                 }
+                if ((c == '*' || c == '>') && wildcard == 0) {
+                    wildcard = c;
+                }
                 continue;
             }
-            int len = i - tokenStart;
-            if (len == 0) {
+            if (i == tokenStart) {
                 return "empty token at index " + tokenStart;
             }
-            String token = s.substring(tokenStart, i);
-            boolean wildcard = token.indexOf('*') >= 0 || token.indexOf('>') >= 0;
-            if (wildcard) {
+            if (wildcard != 0) {
                 if (!pattern) {
                     return "'*' and '>' belong in subscription patterns, not in topics";
                 }
-                if (!token.equals("*") && !token.equals(">")) {
-                    return "a wildcard must be a whole token ('" + token + "')";
+                if (i - tokenStart != 1) {
+                    return "a wildcard must be a whole token ('" + s.substring(tokenStart, i) + "')";
                 }
-                if (token.equals(">") && i != s.length()) {
+                if (wildcard == '>' && i != s.length()) {
                     return "'>' must be the last token";
                 }
             }
             tokenStart = i + 1;
+            wildcard = 0;
         }
         return null;
     }

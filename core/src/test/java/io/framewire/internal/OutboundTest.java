@@ -93,6 +93,25 @@ class OutboundTest {
     }
 
     @Test
+    void theBoundHoldsAfterManyMessagesHaveGoneOut() {
+        SendQueue q = stream(1, Integer.MAX_VALUE);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        for (int i = 0; i < 100_000; i++) {
+            queue(q, new byte[8], true);
+        }
+        assertEquals(0, out.queuedBytes(), "everything written leaves the account exactly");
+        out.lock().lock();
+        try {
+            assertTrue(out.enqueueLocked(q, null, new byte[300 * 1024])); // queued, not yet flushed
+        } finally {
+            out.lock().unlock();
+        }
+        assertFalse(out.isReady(q, Long.MAX_VALUE), "the 256 KiB bound is still 256 KiB");
+        out.flush(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.queuedBytes() == 0);
+    }
+
+    @Test
     void aSmallMessageIsNotHeldBehindALargeOne() throws Exception {
         conn.hold();
         out.peerSettings(Integer.MAX_VALUE, 1 << 20);

@@ -92,6 +92,31 @@ class SubscriptionIndexTest {
     }
 
     @Test
+    void cachedMatchesFollowEveryAddAndRemove() {
+        SubscriptionIndex<String> index = new SubscriptionIndex<>();
+        index.add("a.*", "star");
+        assertEquals(List.of("star"), index.match("a.b"));
+        assertEquals(List.of("star"), index.match("a.b"), "served from the cache");
+        assertEquals(1, index.cachedTopics());
+        index.add("a.b", "exact");
+        assertEquals(Set.of("star", "exact"), new HashSet<>(index.match("a.b")), "an add is seen at once");
+        index.remove("a.*", "star");
+        assertEquals(List.of("exact"), index.match("a.b"), "so is a remove");
+        index.remove("a.b", "exact");
+        assertEquals(List.of(), index.match("a.b"));
+    }
+
+    @Test
+    void theCacheStaysBounded() {
+        SubscriptionIndex<String> index = new SubscriptionIndex<>();
+        index.add(">", "all");
+        for (int i = 0; i < 3 * SubscriptionIndex.MAX_CACHED; i++) {
+            assertEquals(List.of("all"), index.match("t" + i));
+        }
+        assertEquals(SubscriptionIndex.MAX_CACHED, index.cachedTopics());
+    }
+
+    @Test
     void removingPrunesEmptyBranches() {
         SubscriptionIndex<String> index = new SubscriptionIndex<>();
         index.add("a.b.c", "x");
@@ -114,7 +139,7 @@ class SubscriptionIndexTest {
         for (String ok : List.of("*", ">", "a.*", "a.>", "*.*.>", "a.*.c")) {
             assertNull(Topics.problem(ok, true), ok);
         }
-        for (String bad : List.of("a.>.b", "a*", "*a", ">.a", "a..*", "a.b>")) {
+        for (String bad : List.of("a.>.b", "a*", "*a", ">.a", "a..*", "a.b>", "**", ">>", "*>", "a.>.", "a.*.")) {
             assertNotNull(Topics.problem(bad, true), bad);
         }
     }

@@ -35,7 +35,14 @@ public final class FrameEncoder {
      * @throws java.nio.BufferOverflowException if {@code dst} has less room than {@link #encodedLength}
      */
     public static void encode(Frame frame, ByteBuffer dst) {
-        int payload = payloadLength(frame);
+        encode(frame, dst, payloadLength(frame));
+    }
+
+    /**
+     * As {@link #encode(Frame, ByteBuffer)}, for a writer that has just computed {@code payload} with
+     * {@link #payloadLength} (to size its buffer) and need not compute it again.
+     */
+    public static void encode(Frame frame, ByteBuffer dst, int payload) {
         if (dst.remaining() < FrameLayout.HEADER_LENGTH + payload) {
             throw new java.nio.BufferOverflowException();
         }
@@ -130,7 +137,8 @@ public final class FrameEncoder {
     }
 
     /** Payload bytes of {@code frame}: what follows the 10-byte header. */
-    static int payloadLength(Frame frame) {
+    /** Bytes of {@code frame}'s payload: {@link #encodedLength} without the header. */
+    public static int payloadLength(Frame frame) {
         return switch (frame) {
             case Frame.Hello h -> FrameLayout.HELLO_FIXED_PAYLOAD_LENGTH
                     + Setting.values().length * FrameLayout.SETTING_LENGTH;

@@ -32,20 +32,19 @@ final class Utf8 {
         return bytes;
     }
 
-    static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Writes {@code s} as UTF-8; {@code length} must be {@link #length(String)}. */
     static void put(ByteBuffer dst, String s, int length) {
-        if (length == s.length() && isAscii(s)) {
+        if (length == s.length()) {
+            // One byte per char: ASCII, unless an unpaired surrogate (which the JDK writes as '?') is in it.
+            int start = dst.position();
             for (int i = 0; i < length; i++) {
-                dst.put((byte) s.charAt(i));
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    dst.position(start);
+                    dst.put(s.getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                dst.put((byte) c);
             }
         } else {
             dst.put(s.getBytes(StandardCharsets.UTF_8));

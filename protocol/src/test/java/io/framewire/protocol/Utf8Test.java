@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,11 +61,20 @@ class Utf8Test {
     }
 
     @Test
-    void isAscii() {
-        assertTrue(Utf8.isAscii(""));
-        assertTrue(Utf8.isAscii("abc\u007f"));
-        assertFalse(Utf8.isAscii("abc\u0080"));
-        assertFalse(Utf8.isAscii("\uD800"));
+    void putOfRandomStringsWritesWhatTheJdkWritesAfterWhatIsAlreadyThere() {
+        Random r = new Random(10);
+        List<String> strings = new ArrayList<>(List.of("", "abc", "a\uD800b", "\uDC00", "ab\u0080"));
+        for (int i = 0; i < 5000; i++) {
+            strings.add(randomString(r, 20, true));
+        }
+        for (String s : strings) {
+            byte[] expected = s.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(3 + expected.length);
+            b.put(new byte[] {7, 7, 7});
+            Utf8.put(b, s, Utf8.length(s));
+            assertEquals(b.capacity(), b.position(), () -> escape(s));
+            assertArrayEquals(expected, java.util.Arrays.copyOfRange(b.array(), 3, b.capacity()), () -> escape(s));
+        }
     }
 
     @Test
