@@ -29,6 +29,8 @@ public final class FrameDecoder {
         void onFrame(Frame frame);
     }
 
+    private static final int SCRATCH_BYTES = 1024;
+
     private enum State { AWAIT_HELLO, HEADER, MESSAGE_PREFIX, PAYLOAD, SKIP, FAILED }
 
     private final byte[] header = new byte[FrameLayout.HELLO_PREFIX_LENGTH];
@@ -43,7 +45,16 @@ public final class FrameDecoder {
     private int streamId;
     private int messageLength;
     private byte[] payload;
+    /** The payload's size: {@code payload} may be the longer {@link #scratch}. */
+    private int payloadLength;
     private int payloadFill;
+    /**
+     * Reused for payloads that the parser copies out of (every type but MESSAGE, whose frame keeps its
+     * array), so a stream of small frames such as deliveries allocates no payload array each.
+     */
+    private final byte[] scratch = new byte[SCRATCH_BYTES];
+    /** Recent short strings (topics, reply-to subjects), decoded once per connection rather than per frame. */
+    private final FrameParser.Strings strings = new FrameParser.Strings();
     private int skipRemaining;
 
     /** Bytes consumed so far, for error messages that point at the offending byte. */
@@ -200,7 +211,7 @@ public final class FrameDecoder {
         }
         messageLength = -1;
         startPayload(length - FrameLayout.MIN_LENGTH);
-        if (payload.length == 0) {
+        if (payloadLength == 0) {
             emit(handler);
         }
     }
@@ -220,17 +231,17 @@ public final class FrameDecoder {
                     + messageLength + " bytes but its first fragment holds " + fragment);
         }
         startPayload(fragment);
-        if (payload.length == 0) {
+        if (payloadLength == 0) {
             emit(handler);
         }
     }
 
     private void readPayload(ByteBuffer in, FrameHandler handler) {
-        int n = Math.min(in.remaining(), payload.length - payloadFill);
+        int n = Math.min(in.remaining(), payloadLength - payloadFill);
         in.get(payload, payloadFill, n);
         payloadFill += n;
         position += n;
-        if (payloadFill == payload.length) {
+        if (payloadFill == payloadLength) {
             emit(handler);
         }
     }
@@ -284,7 +295,9 @@ public final class FrameDecoder {
     }
 
     private void startPayload(int size) {
-        payload = size == 0 ? EMPTY : new byte[size];
+        boolean keeps = type == FrameType.MESSAGE.code(); // the MESSAGE frame holds on to its array
+        payload = size == 0 ? EMPTY : !keeps && size <= scratch.length ? scratch : new byte[size];
+        payloadLength = size;
         payloadFill = 0;
         state = State.PAYLOAD;
     }
@@ -292,7 +305,8 @@ public final class FrameDecoder {
     private void emit(FrameHandler handler) {
         byte[] p = payload;
         boolean hello = FrameType.orNull(type) == FrameType.HELLO;
-        Frame frame = hello ? FrameParser.parseHello(p) : FrameParser.parse(type, flags, streamId, messageLength, p);
+        Frame frame = hello ? FrameParser.parseHello(p, payloadLength)
+                : FrameParser.parse(type, flags, streamId, messageLength, p, payloadLength, strings);
         payload = null;
         headerFill = 0;
         state = State.HEADER;

@@ -5,8 +5,8 @@ final class FrameParser {
     private FrameParser() {}
 
     /** Parses a HELLO payload whose magic has already been checked and consumed. */
-    static Frame.Hello parseHello(byte[] payload) {
-        Reader r = new Reader(FrameType.HELLO, 0, payload);
+    static Frame.Hello parseHello(byte[] payload, int length) {
+        Reader r = new Reader(FrameType.HELLO, 0, payload, length, null);
         int min = r.u8("min version");
         int max = r.u8("max version");
         if (min > max) {
@@ -35,11 +35,15 @@ final class FrameParser {
 
     /**
      * Parses a frame of a known type. For MESSAGE, {@code messageLength} is the length read from a
-     * first fragment's prefix, or -1 for a continuation.
+     * first fragment's prefix, or -1 for a continuation. The payload is {@code payload[0, length)}; only
+     * a MESSAGE frame keeps the array, so for other types it may be a buffer the caller reuses.
+     *
+     * @param strings recent strings to reuse, or null
      */
-    static Frame parse(int typeCode, int flags, int streamId, int messageLength, byte[] payload) {
+    static Frame parse(int typeCode, int flags, int streamId, int messageLength, byte[] payload, int length,
+                       Strings strings) {
         FrameType type = FrameType.orNull(typeCode);
-        Reader r = new Reader(type, streamId, payload);
+        Reader r = new Reader(type, streamId, payload, length, strings);
         Frame frame = switch (type) {
             case HELLO -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "a second HELLO");
             case PING -> {
@@ -97,7 +101,7 @@ final class FrameParser {
             case MESSAGE -> {
                 requireStream(type, streamId);
                 r.skipToEnd();
-                yield new Frame.Message(streamId, messageLength, payload, 0, payload.length);
+                yield new Frame.Message(streamId, messageLength, payload, 0, length);
             }
             case HALF_CLOSE -> {
                 requireStream(type, streamId);
@@ -199,27 +203,66 @@ final class FrameParser {
         return new ProtocolException(ErrorCode.MALFORMED_FRAME, type + " frame on stream " + streamId + ": " + what);
     }
 
-    /** A bounds-checked cursor over one payload. */
+    /**
+     * The strings a connection decoded last, by a hash of their bytes: a subscriber's deliveries carry
+     * the same few topics over and over, and a hit costs a comparison instead of a new String. Holds
+     * {@link #SLOTS} strings of at most {@link #MAX_BYTES} bytes, so a peer cannot make it grow.
+     * Not thread-safe: one per decoder.
+     */
+    static final class Strings {
+        static final int SLOTS = 16;
+        static final int MAX_BYTES = 64;
+
+        private final byte[][] keys = new byte[SLOTS][];
+        private final String[] values = new String[SLOTS];
+
+        /** The string {@code b[off, off+len)} decodes to, or null if it is not valid UTF-8. */
+        String decode(byte[] b, int off, int len) {
+            if (len == 0) {
+                return "";
+            }
+            if (len > MAX_BYTES) {
+                return Utf8.decode(b, off, len);
+            }
+            int slot = (len * 31 + b[off] * 7 + b[off + len - 1] + b[off + len / 2] * 13) & (SLOTS - 1);
+            byte[] key = keys[slot];
+            if (key != null && java.util.Arrays.equals(key, 0, key.length, b, off, off + len)) {
+                return values[slot];
+            }
+            String s = Utf8.decode(b, off, len);
+            if (s != null) {
+                keys[slot] = java.util.Arrays.copyOfRange(b, off, off + len);
+                values[slot] = s;
+            }
+            return s;
+        }
+    }
+
+    /** A bounds-checked cursor over one payload, {@code b[0, end)}. */
     private static final class Reader {
         private final FrameType type;
         private final int streamId;
         private final byte[] b;
+        private final int end;
+        private final Strings strings;
         private int pos;
 
-        Reader(FrameType type, int streamId, byte[] b) {
+        Reader(FrameType type, int streamId, byte[] b, int end, Strings strings) {
             this.type = type;
             this.streamId = streamId;
             this.b = b;
+            this.end = end;
+            this.strings = strings;
         }
 
         int remaining() {
-            return b.length - pos;
+            return end - pos;
         }
 
         private void need(int n, String field) {
-            if (b.length - pos < n) {
+            if (end - pos < n) {
                 throw malformed(type, streamId, field + " needs " + n + " bytes at offset " + pos + " but only "
-                        + (b.length - pos) + " remain");
+                        + (end - pos) + " remain");
             }
         }
 
@@ -252,7 +295,7 @@ final class FrameParser {
         String str16(String field) {
             int n = u16(field + " length");
             need(n, field);
-            String s = Utf8.decode(b, pos, n);
+            String s = strings == null ? Utf8.decode(b, pos, n) : strings.decode(b, pos, n);
             if (s == null) {
                 throw malformed(type, streamId, field + " at offset " + pos + " is not valid UTF-8");
             }
@@ -291,18 +334,18 @@ final class FrameParser {
         }
 
         byte[] rest() {
-            byte[] out = java.util.Arrays.copyOfRange(b, pos, b.length);
-            pos = b.length;
+            byte[] out = java.util.Arrays.copyOfRange(b, pos, end);
+            pos = end;
             return out;
         }
 
         void skipToEnd() {
-            pos = b.length;
+            pos = end;
         }
 
         void requireEnd() {
-            if (pos != b.length) {
-                throw malformed(type, streamId, (b.length - pos) + " unexpected trailing bytes");
+            if (pos != end) {
+                throw malformed(type, streamId, (end - pos) + " unexpected trailing bytes");
             }
         }
     }
