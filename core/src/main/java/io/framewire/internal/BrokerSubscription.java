@@ -1,6 +1,7 @@
 package io.framewire.internal;
 
 import io.framewire.protocol.Frame;
+import io.framewire.protocol.FrameEncoder;
 import io.framewire.protocol.FrameLayout;
 import io.framewire.protocol.GapReason;
 import io.framewire.protocol.Metadata;
@@ -281,7 +282,7 @@ final class BrokerSubscription extends OutboundSource {
             // For the batch's budget only (a subscription's bytes are not in the connection's bound), so
             // an estimate that needs no UTF-8 length: the writer computes the exact length once, to encode.
             moved += f instanceof Frame.Deliver d ? ESTIMATED_DELIVER_OVERHEAD + d.topic().length()
-                    + d.replyTo().length() + d.data().length : FrameLayout.HEADER_LENGTH + 17;
+                    + d.replyTo().length() + d.data().length : FrameEncoder.encodedLength(f);
         }
         return moved;
     }

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * the socket (the connection's reader, timers) always hands off: a reader blocked in a write could
  * deadlock with a peer doing the same.
  *
- * <p>The queue is bounded in bytes: {@link #awaitRoom} blocks senders while it is full. Connection
+ * <p>The queue is bounded in bytes: {@link #awaitRoomLocked} blocks senders while it is full. Connection
  * frames bypass the bound but are capped in number, which stops a peer that floods PINGs without
  * reading its PONGs.
  */
@@ -231,17 +231,11 @@ final class Outbound {
         flush(mayWrite);
     }
 
-    /** Blocks until the stream and the connection have room, the deadline passes, or the stream closes. */
-    boolean awaitRoom(SendQueue q, long streamThreshold, long deadlineNanos) throws InterruptedException {
-        lock.lock();
-        try {
-            return awaitRoomLocked(q, streamThreshold, deadlineNanos);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** As {@link #awaitRoom}, with the lock held: a sender checks for room and queues in one turn of the lock. */
+    /**
+     * Blocks, with the lock held, until the stream and the connection have room, the deadline passes,
+     * or the stream closes; returns false at the deadline. A sender checks for room and queues in one
+     * turn of the lock.
+     */
     boolean awaitRoomLocked(SendQueue q, long streamThreshold, long deadlineNanos) throws InterruptedException {
         while (!closed && !q.discarded && (q.queuedBytes >= streamThreshold || queuedBytes >= maxQueuedBytes)) {
             long left = deadlineNanos - System.nanoTime();

@@ -45,6 +45,15 @@ class OutboundTest {
         out.flush(mayWrite);
     }
 
+    private boolean awaitRoom(SendQueue q, long streamThreshold, long deadlineNanos) throws InterruptedException {
+        out.lock().lock();
+        try {
+            return out.awaitRoomLocked(q, streamThreshold, deadlineNanos);
+        } finally {
+            out.lock().unlock();
+        }
+    }
+
     @Test
     void anIdleConnectionIsWrittenByTheCallingThreadItself() {
         out.sendControl(new Frame.Ping(1), true);
@@ -86,10 +95,10 @@ class OutboundTest {
         assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
         queue(q, new byte[300 * 1024], true); // now above the 256 KiB bound
         long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-        assertFalse(out.awaitRoom(q, Long.MAX_VALUE, soon), "a sender must wait while the queue is full");
+        assertFalse(awaitRoom(q, Long.MAX_VALUE, soon), "a sender must wait while the queue is full");
         assertFalse(out.isReady(q, Long.MAX_VALUE));
         conn.open();
-        assertTrue(out.awaitRoom(q, Long.MAX_VALUE, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+        assertTrue(awaitRoom(q, Long.MAX_VALUE, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
     }
 
     @Test
