@@ -3,12 +3,14 @@ package io.framewire.transport.unix;
 import io.framewire.Address;
 import io.framewire.PeerCredentials;
 import io.framewire.spi.Connection;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.newsclub.net.unix.BrokenPipeSocketException;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * A connected junixsocket channel.
@@ -29,21 +32,29 @@ import org.newsclub.net.unix.BrokenPipeSocketException;
  * meanwhile takes the same path. Measured here (2 CPUs, six connections streaming both ways, writes on
  * virtual threads, platform readers, {@code UnixTransportTest}): with plain blocking channels the
  * transfer stalled in most runs, every reader waiting for data already written, 3 to 7 of them inside
- * junixsocket's poll jobs. So with {@link UnixOptions.ReaderThreads#PLATFORM} (the default) the channel
- * is non-blocking for good and junixsocket never takes that path:
+ * junixsocket's poll jobs. So with {@link UnixOptions.ReaderThreads#PLATFORM} (the default) junixsocket
+ * only connects, accepts, reports credentials and shuts down; the bytes go through the JDK's plain
+ * {@code read(2)} and {@code write(2)} ({@link FileChannel}s over two duplicates of the socket's file
+ * descriptor, one to read and one to write, so a blocked read never holds up a write), and the socket
+ * stays blocking:
  * <ul>
- *   <li>the reader (a platform thread) reads what is there and otherwise waits in poll(2), through a
- *       junixsocket selector of its own (two more file descriptors per connection);</li>
+ *   <li>the reader (a platform thread) blocks in {@code read(2)}: one system call, one wake-up;</li>
  *   <li>a write, from whatever thread drains the connection's queue (often a virtual one), goes straight
- *       to the kernel; only if the send buffer is full is the rest handed to a platform thread that
- *       waits for room.</li>
+ *       to the kernel. A {@code write(2)} on a virtual thread holds its carrier while it blocks, so the
+ *       socket has a send timeout ({@link #IO_TIMEOUT_MILLIS}): a write that finds the send buffer full
+ *       holds the carrier that long at most, then the rest is handed to a platform thread, which waits
+ *       for room as long as it takes. A peer that stops reading thus costs a platform thread, never the
+ *       virtual threads' carriers for longer than that.</li>
  * </ul>
- * Measured (20,000 sequential unary echo calls in one JVM, 2 CPUs, JDK 25; 2026-11-22): p50 81-88 us
- * this way; 125 us with blocking channels and every write from a virtual thread handed to a platform
- * thread (two thread wake-ups per write); 49 us with blocking channels and writes made on the virtual
- * threads, which is the variant that stalls.
- * With {@link UnixOptions.ReaderThreads#VIRTUAL} the channel is left blocking and junixsocket does it
- * its own way, with the costs described there.
+ * The send timeout is also the receive timeout (junixsocket sets both together), so an idle reader
+ * wakes every {@link #IO_TIMEOUT_MILLIS} ms to read again.
+ * Measured (unary echo, separate JVMs, 1 call outstanding, 2 CPUs, JDK 25, 2026-11-22,
+ * {@code -Dbench.args="--scenarios=unary --systems=framewire,raw --transports=unix"}): p50 55.7 us
+ * (64 B) and 58.8 us (4 KiB) this way, against raw AF_UNIX 57.2 and 55.5 us in the same run; 96.5
+ * and 98.9 us when the channel was non-blocking and the reader waited in poll(2) through a junixsocket
+ * selector, which is how this class worked before.
+ * With {@link UnixOptions.ReaderThreads#VIRTUAL} the channel is used as it is, blocking, and junixsocket
+ * does it its own way, with the costs described there.
  *
  * <p>Threading as {@link Connection} requires: one reader, one writer at a time, close from anywhere.
  */
@@ -55,18 +66,26 @@ final class UnixConnection implements Connection {
     private static final ExecutorService PLATFORM =
             Executors.newCachedThreadPool(Thread.ofPlatform().name("framewire-unix-io").daemon(true).factory());
 
+    /**
+     * The socket's send and receive timeout: the longest a write on a virtual thread holds its carrier
+     * waiting for room before a platform thread takes over, and how often an idle reader wakes.
+     */
+    static final int IO_TIMEOUT_MILLIS = 50;
+
     private final AFUNIXSocketChannel channel;
-    /** Where the reader waits for data; null if the channel is blocking (virtual readers). */
-    private final Selector readable;
+    /** Reads and writes on duplicates of the channel's descriptor; both null with virtual readers. */
+    private final FileChannel in;
+    private final FileChannel out;
     private final String local;
     private final String remote;
     private final Optional<PeerCredentials> credentials;
     private final ThreadFactory readerThreads;
 
-    private UnixConnection(AFUNIXSocketChannel channel, Selector readable, String local, String remote,
+    private UnixConnection(AFUNIXSocketChannel channel, FileChannel in, FileChannel out, String local, String remote,
                            Optional<PeerCredentials> credentials, ThreadFactory readerThreads) {
         this.channel = channel;
-        this.readable = readable;
+        this.in = in;
+        this.out = out;
         this.local = local;
         this.remote = remote;
         this.credentials = credentials;
@@ -88,20 +107,35 @@ final class UnixConnection implements Connection {
 
     private static UnixConnection create(AFUNIXSocketChannel channel, UnixOptions options, String local, String remote,
                                          Optional<PeerCredentials> credentials) throws IOException {
-        Selector readable = null;
+        FileChannel in = null;
+        FileChannel out = null;
         try {
             if (options.readerThreads() == UnixOptions.ReaderThreads.PLATFORM) {
-                channel.configureBlocking(false);
-                readable = channel.provider().openSelector();
-                channel.register(readable, SelectionKey.OP_READ);
+                channel.socket().setSoTimeout(IO_TIMEOUT_MILLIS);
+                in = new FileInputStream(duplicate(channel)).getChannel();
+                out = new FileOutputStream(duplicate(channel)).getChannel();
             }
-            return new UnixConnection(channel, readable, local, remote, credentials, threads(options, "framewire-unix-reader"));
+            return new UnixConnection(channel, in, out, local, remote, credentials, threads(options, "framewire-unix-reader"));
         } catch (IOException | RuntimeException e) {
             channel.close();
-            if (readable != null) {
-                readable.close();
-            }
+            closeQuietly(in);
+            closeQuietly(out);
             throw e;
+        }
+    }
+
+    /** A new descriptor for the channel's socket, which the caller owns. */
+    private static FileDescriptor duplicate(AFUNIXSocketChannel channel) throws IOException {
+        return FileDescriptorCast.duplicating(channel.getFileDescriptor()).getFileDescriptor();
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // nothing to do about a descriptor that fails to close
+            }
         }
     }
 
@@ -164,68 +198,78 @@ final class UnixConnection implements Connection {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (readable == null) {
+        if (in == null) {
             return channel.read(dst);
         }
         while (true) {
-            int n = channel.read(dst);
-            if (n != 0 || !dst.hasRemaining()) {
+            int n = in.read(dst);
+            if (n > 0 || !dst.hasRemaining()) {
                 return n;
             }
-            try {
-                // poll(2) until there is data, the peer's end of stream, or a local close
-                if (Thread.currentThread().isVirtual()) {
-                    onPlatformThread(readable::select); // not the reader the contract asks for; still never pin a carrier
-                } else {
-                    readable.select();
-                }
-            } catch (ClosedSelectorException e) {
-                throw new AsynchronousCloseException();
-            }
-            readable.selectedKeys().clear();
             if (!channel.isOpen()) {
-                throw new AsynchronousCloseException();
+                throw new AsynchronousCloseException(); // our own close shut the socket down
             }
+            if (n < 0) {
+                return n;
+            }
+            // n == 0: the receive timeout passed with nothing to read; read again
         }
     }
 
     @Override
     public void write(ByteBuffer src) throws IOException {
         try {
-            if (readable == null) {
-                while (src.hasRemaining()) {
-                    channel.write(src);
-                }
-                return;
-            }
-            while (src.hasRemaining()) {
-                if (channel.write(src) == 0) {
-                    // The send buffer is full: wait for room on a platform thread (this may be a virtual one).
-                    onPlatformThread(() -> writeWhenWritable(src));
-                    return;
-                }
-            }
+            writeAll(src);
         } catch (AsynchronousCloseException e) {
             // junixsocket reports EPIPE as a close by another thread, which it was not.
             if (e.getCause() instanceof BrokenPipeSocketException) {
-                throw new IOException("the peer closed the connection (broken pipe)", e);
+                throw brokenPipe(e);
+            }
+            throw e;
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            if ("Broken pipe".equals(e.getMessage())) { // EPIPE through the JDK
+                throw brokenPipe(e);
             }
             throw e;
         }
     }
 
-    /** Writes the rest of {@code src}, waiting in poll(2) whenever the send buffer is full. */
-    private Void writeWhenWritable(ByteBuffer src) throws IOException {
-        try (Selector writable = channel.provider().openSelector()) {
-            channel.register(writable, SelectionKey.OP_WRITE);
+    private static IOException brokenPipe(IOException cause) {
+        return new IOException("the peer closed the connection (broken pipe)", cause);
+    }
+
+    private void writeAll(ByteBuffer src) throws IOException {
+        if (out == null) {
             while (src.hasRemaining()) {
-                if (channel.write(src) == 0) {
-                    writable.select();
-                    writable.selectedKeys().clear();
+                channel.write(src);
+            }
+            return;
+        }
+        while (src.hasRemaining()) {
+            if (out.write(src) == 0) {
+                // The send buffer stayed full for the whole send timeout. A virtual thread hands the rest
+                // to a platform thread rather than hold its carrier any longer.
+                if (Thread.currentThread().isVirtual()) {
+                    onPlatformThread(() -> writeRest(src));
+                    return;
+                }
+                if (!channel.isOpen()) {
+                    throw new AsynchronousCloseException();
                 }
             }
-            return null;
         }
+    }
+
+    /** Writes the rest of {@code src}, however long the peer takes to make room. */
+    private Void writeRest(ByteBuffer src) throws IOException {
+        while (src.hasRemaining()) {
+            if (out.write(src) == 0 && !channel.isOpen()) {
+                throw new AsynchronousCloseException();
+            }
+        }
+        return null;
     }
 
     @Override
@@ -236,18 +280,14 @@ final class UnixConnection implements Connection {
     @Override
     public void close() {
         try {
-            // Closing shuts the socket down first, which wakes a reader waiting in poll(2).
+            // Closing shuts the socket down first (on every duplicate), which wakes a blocked reader or writer.
             channel.close();
         } catch (IOException ignored) {
             // the socket is gone either way
         }
-        if (readable != null) {
-            try {
-                readable.close();
-            } catch (IOException ignored) {
-                // nothing to do about a selector that fails to close
-            }
-        }
+        // Each waits for its own threads to leave their system call before closing its descriptor.
+        closeQuietly(in);
+        closeQuietly(out);
     }
 
     @Override

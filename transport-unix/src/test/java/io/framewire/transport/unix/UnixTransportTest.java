@@ -207,8 +207,8 @@ class UnixTransportTest {
             acceptor.accept().close();
             IOException e = assertThrows(IOException.class, () -> client.write(ByteBuffer.wrap(new byte[] {1})));
             assertEquals("the peer closed the connection (broken pipe)", e.getMessage());
-            // junixsocket closes a channel on EPIPE: nothing more to read, and closing again is harmless.
-            assertThrows(IOException.class, () -> client.read(ByteBuffer.allocate(1)));
+            // The peer is gone: reading meets the end of the stream, and closing is harmless.
+            assertEquals(-1, client.read(ByteBuffer.allocate(1)));
         }
     }
 
@@ -721,8 +721,8 @@ class UnixTransportTest {
      * platform reader that starts a read meanwhile then waits through junixsocket's virtual-thread poll jobs.
      * Measured with the writes made directly on the virtual threads, this test failed in 11 of 14 runs, mostly
      * because the whole transfer stalled (12 of 12 readers waiting for data that had been written, 3 to 7 of
-     * them in that pool). The transport writes on platform threads: the transfer completes and no idle reader
-     * waits in the pool.
+     * them in that pool). The transport's reads and writes no longer go through junixsocket (plain read(2) and
+     * write(2) on duplicates of the descriptor): the transfer completes and no idle reader waits in the pool.
      */
     @Test
     @Timeout(60)
@@ -786,6 +786,101 @@ class UnixTransportTest {
         }
     }
 
+    /**
+     * A write on a virtual thread blocks in write(2), holding its carrier, while the peer's socket is full.
+     * Here more peers than there are carriers stop reading while virtual threads write 8 MiB to each: the
+     * send timeout returns every blocked write to Java within {@link UnixConnection#IO_TIMEOUT_MILLIS} ms, a
+     * platform thread waits for room instead, and a fresh virtual thread still runs and talks. Without the
+     * timeout every carrier stays pinned until the peers read, and the fresh exchange never happens.
+     */
+    @Test
+    @Timeout(60)
+    void peersThatStopReadingHoldNoCarrierAndLoseNoByte() throws Exception {
+        int stuck = 2 * Runtime.getRuntime().availableProcessors() + 1;
+        int size = 8 << 20;
+        List<Connection> open = new ArrayList<>();
+        try (Acceptor acceptor = UNIX.listen(Address.parse(SOCKETS.newAddress()), DEFAULTS)) {
+            List<Connection> silent = new ArrayList<>();
+            List<CompletableFuture<Void>> written = new ArrayList<>();
+            List<Thread> writers = new ArrayList<>();
+            for (int i = 0; i < stuck; i++) {
+                Connection writer = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
+                Connection peer = acceptor.accept();
+                open.add(writer);
+                open.add(peer);
+                silent.add(peer);
+                byte[] data = pattern(size, i);
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                written.add(done);
+                writers.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        writer.write(ByteBuffer.wrap(data));
+                        done.complete(null);
+                    } catch (IOException e) {
+                        done.completeExceptionally(e);
+                    }
+                }));
+            }
+            for (Thread w : writers) {
+                // A writer that never gets to write means the earlier ones pin every carrier.
+                await("virtual writer " + w + " in UnixConnection.write").atMost(FIVE_SECONDS).until(() -> inMethod(w, "write"));
+            }
+            assertTrue(written.stream().noneMatch(CompletableFuture::isDone), "8 MiB fit in a socket buffer");
+            // Every writer is now blocked on a full socket. A fresh pair still talks from virtual threads.
+            Connection a = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
+            Connection b = acceptor.accept();
+            open.add(a);
+            open.add(b);
+            CompletableFuture<byte[]> echoed = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    a.write(ByteBuffer.wrap(new byte[] {7, 8, 9}));
+                    echoed.complete(readExactly(b, 3));
+                } catch (IOException e) {
+                    echoed.completeExceptionally(e);
+                }
+            });
+            assertArrayEquals(new byte[] {7, 8, 9}, echoed.get(10, TimeUnit.SECONDS));
+            // The peers read at last: every byte arrives, in order, and every write completes.
+            for (int i = 0; i < stuck; i++) {
+                assertArrayEquals(pattern(size, i), readExactly(silent.get(i), size), "peer " + i);
+                written.get(i).get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            for (Connection c : open) {
+                c.close();
+            }
+        }
+    }
+
+    /** The reader wakes every {@link UnixConnection#IO_TIMEOUT_MILLIS} ms on an idle socket; a read still waits for data. */
+    @Test
+    @Timeout(30)
+    void aReadWaitsForDataThroughManyReceiveTimeouts() throws Exception {
+        try (Acceptor acceptor = UNIX.listen(Address.parse(SOCKETS.newAddress()), DEFAULTS);
+             Connection client = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
+             Connection server = acceptor.accept()) {
+            CompletableFuture<byte[]> read = new CompletableFuture<>();
+            server.readerThreads().newThread(() -> {
+                try {
+                    read.complete(readExactly(server, 2));
+                } catch (IOException e) {
+                    read.completeExceptionally(e);
+                }
+            }).start();
+            await().during(Duration.ofMillis(5L * UnixConnection.IO_TIMEOUT_MILLIS)).atMost(FIVE_SECONDS)
+                    .until(() -> !read.isDone());
+            client.write(ByteBuffer.wrap(new byte[] {4, 2}));
+            assertArrayEquals(new byte[] {4, 2}, read.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    private static byte[] pattern(int size, int seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
     // ------------------------------------------------------------------------------------------------
 
     private static boolean inJunixsocketPoller(Thread t) {
@@ -793,7 +888,12 @@ class UnixTransportTest {
     }
 
     private static boolean inRead(Thread t) {
-        return Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("read")
+        return inMethod(t, "read");
+    }
+
+    /** Whether {@code t} is inside the {@link UnixConnection} method {@code name}. */
+    private static boolean inMethod(Thread t, String name) {
+        return Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals(name)
                 && f.getClassName().equals(UnixConnection.class.getName()));
     }
 
