@@ -12,6 +12,7 @@ import io.framewire.protocol.ProtocolException;
 import io.framewire.protocol.StatusCode;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -55,7 +56,17 @@ final class ClientSubscription implements Subscription {
         this.pattern = pattern;
         this.options = options;
         this.listener = listener;
-        this.inbox = new Inbox<>(this::settle);
+        this.inbox = new Inbox<>(new Inbox.Settler<>() {
+            @Override
+            public void settle(Delivery d) {
+                settleAll(List.of(d));
+            }
+
+            @Override
+            public void settleAll(List<Delivery> items) {
+                ClientSubscription.this.settleAll(items);
+            }
+        });
         if (listener != null) {
             inbox.push(new Inbox.Sink<>() {
                 @Override
@@ -135,7 +146,7 @@ final class ClientSubscription implements Subscription {
         } finally {
             lock.unlock();
         }
-        inbox.add(m);
+        inbox.add(m, s.wakeups);
     }
 
     void onGap(ClientSession s, Frame.Gap g) {
@@ -152,7 +163,7 @@ final class ClientSubscription implements Subscription {
         } finally {
             lock.unlock();
         }
-        inbox.add(gap);
+        inbox.add(gap, s.wakeups);
     }
 
     /** A delivery without credit effect for the application (a no-responders notice): give the credit back. */
@@ -170,24 +181,32 @@ final class ClientSubscription implements Subscription {
         } finally {
             lock.unlock();
         }
-        settle(null);
+        settleAll(null);
     }
 
-    /** The application has a delivery (or it was dropped): messages of the current connection grant credit back. */
-    private void settle(Delivery d) {
-        if (d instanceof Gap) {
-            return;
-        }
+    /**
+     * The application has these deliveries (or they were dropped; null: one notice without a delivery):
+     * messages of the current connection grant credit back, half the prefetch at a time.
+     */
+    private void settleAll(List<Delivery> items) {
         long grant = 0;
         ClientSession s;
         lock.lock();
         try {
-            Integer e = epochs.poll();
             s = session;
-            if (e == null || e != epoch || s == null || ended) {
+            int count = items == null ? 1 : items.size();
+            for (int i = 0; i < count; i++) {
+                if (items != null && items.get(i) instanceof Gap) {
+                    continue;
+                }
+                Integer e = epochs.poll();
+                if (e != null && e == epoch && s != null && !ended) {
+                    unacked++;
+                }
+            }
+            if (s == null || ended) {
                 return;
             }
-            unacked++;
             if (unacked >= Math.max(1, options.prefetch() / 2)) {
                 grant = unacked;
                 granted += grant;

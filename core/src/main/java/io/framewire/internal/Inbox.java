@@ -2,6 +2,8 @@ package io.framewire.internal;
 
 import io.framewire.Status;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -13,9 +15,67 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code onMessage} returns. Ends once: {@link #finish} (no more items: the client's OK status, the
  * server's half-close) after the queued items, or {@link #abort} with a status.
  *
+ * <h2>Batches</h2>
+ * Under a flood of small items the reader and the application would otherwise meet on this inbox's
+ * lock once per item each, and wake each other up nearly as often. So both sides work in batches of
+ * up to {@link #BATCH} items, as ZeroMQ's pipes do:
+ * <ul>
+ *   <li>a connection's reader {@linkplain #add(Object, Wakeups) adds} with its wake-up deferred to the
+ *       end of what one socket read brought (or {@link #BATCH} items, whichever comes first);</li>
+ *   <li>a puller takes up to {@link #BATCH} items in one turn of the lock and hands them out one by one
+ *       from a private buffer, settling them together once it has handed out the last of them (or
+ *       {@link #BATCH}), so no item is settled before the application has it;</li>
+ *   <li>a pushed inbox hands up to {@link #BATCH} items to the listener in one task, settling them
+ *       together after the listener has had them all.</li>
+ * </ul>
+ * The lock is only taken again when the private buffer is empty. An abort that drops the queued items
+ * drops the private buffer's too: they were never handed out.
+ *
  * @param <T> the item type
  */
 final class Inbox<T> {
+    /** The most items a reader queues before it wakes the consumer, and a consumer takes in one turn. */
+    static final int BATCH = 64;
+
+    /** Settles items: their flow-control credit goes back once the application has them. */
+    interface Settler<T> {
+        void settle(T item);
+
+        /** Settles several, in order; one by one unless the implementation can do better. */
+        default void settleAll(List<T> items) {
+            for (T item : items) {
+                settle(item);
+            }
+        }
+    }
+
+    /**
+     * The wake-ups one connection's reader owes the inboxes it added to while decoding what one socket
+     * read brought. Used by that reader thread only.
+     */
+    static final class Wakeups {
+        private final ArrayList<Inbox<?>> owed = new ArrayList<>();
+        private int added;
+
+        /** Counts an item added to {@code inbox} without a wake-up; the first per inbox is remembered. */
+        private void added(Inbox<?> inbox, boolean first) {
+            if (first) {
+                owed.add(inbox);
+            }
+            if (++added >= BATCH) {
+                flush();
+            }
+        }
+
+        /** Wakes every inbox added to since the last flush: at the end of each socket read. */
+        void flush() {
+            added = 0;
+            for (int i = 0; i < owed.size(); i++) {
+                owed.get(i).wake();
+            }
+            owed.clear();
+        }
+    }
     /** What a pushed inbox tells, on the serial executor. */
     interface Sink<T> {
         void onMessage(T message);
@@ -25,7 +85,7 @@ final class Inbox<T> {
         void onAbort(Status status);
     }
 
-    private final java.util.function.Consumer<T> settle;
+    private final Settler<T> settle;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<T> queue = new ArrayDeque<>();
@@ -33,6 +93,15 @@ final class Inbox<T> {
     private Status aborted;
     private boolean abortAfterQueued;
     private boolean endDelivered;
+    /** Items were added whose wake-up a reader's {@link Wakeups} owes. */
+    private boolean wakeOwed;
+    /** Set (under the lock) by an abort that drops the queued items: the puller's buffer goes too. */
+    private volatile boolean droppedAll;
+
+    // Pull mode: the puller's private buffer, guarded by pullLock (pullers only; nearly always free).
+    private final ReentrantLock pullLock = new ReentrantLock();
+    private final ArrayDeque<T> pulled = new ArrayDeque<>();
+    private final ArrayList<T> handedOut = new ArrayList<>();
 
     // Push mode.
     private SerialExecutor serial;
@@ -40,30 +109,62 @@ final class Inbox<T> {
     private long demand;
 
     /** @param settle called once per item the application has taken, or that is dropped */
-    Inbox(java.util.function.Consumer<T> settle) {
+    Inbox(Settler<T> settle) {
         this.settle = settle;
     }
 
     // --- reader side ---
 
     void add(T m) {
+        add(m, null);
+    }
+
+    /**
+     * Queues {@code m}. With {@code wakeups} (the calling reader's), a waiting puller or the listener's
+     * executor is woken when the reader flushes them rather than now.
+     */
+    void add(T m, Wakeups wakeups) {
         boolean dropped = false;
         boolean start = false;
+        boolean firstOwed = false;
         lock.lock();
         try {
             if (finished || aborted != null) {
                 dropped = true;
             } else {
                 queue.add(m);
-                changed.signalAll();
-                start = pumpLocked();
+                if (wakeups == null) {
+                    changed.signalAll();
+                    start = pumpLocked();
+                } else if (!wakeOwed) {
+                    wakeOwed = true;
+                    firstOwed = true;
+                }
             }
         } finally {
             lock.unlock();
         }
         if (dropped) {
-            settle.accept(m);
+            settle.settle(m);
         } else if (start) {
+            serial.start();
+        } else if (wakeups != null) {
+            wakeups.added(this, firstOwed);
+        }
+    }
+
+    /** Wakes a waiting puller, or hands what demand allows to the listener: what {@link Wakeups} owed. */
+    private void wake() {
+        boolean start;
+        lock.lock();
+        try {
+            wakeOwed = false;
+            changed.signalAll();
+            start = pumpLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (start) {
             serial.start();
         }
     }
@@ -88,7 +189,7 @@ final class Inbox<T> {
      * otherwise at once, dropping them.
      */
     void abort(Status status, boolean afterQueued) {
-        java.util.List<T> dropped = java.util.List.of();
+        List<T> dropped = List.of();
         lock.lock();
         try {
             if (finished || aborted != null) {
@@ -98,18 +199,19 @@ final class Inbox<T> {
             abortAfterQueued = afterQueued;
             if (!afterQueued) {
                 dropped = takeQueuedLocked();
+                droppedAll = true;
             }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
-        dropped.forEach(settle);
+        settleAll(dropped);
         pump();
     }
 
     /** Empties the queue; the caller settles what it returns after releasing the lock. */
-    private java.util.List<T> takeQueuedLocked() {
-        java.util.List<T> out = new java.util.ArrayList<>(queue);
+    private List<T> takeQueuedLocked() {
+        List<T> out = new ArrayList<>(queue);
         queue.clear();
         return out;
     }
@@ -132,9 +234,52 @@ final class Inbox<T> {
      * @throws io.framewire.StatusException at an abort
      */
     T next(long deadlineNanos) throws InterruptedException {
-        T taken = null;
-        java.util.List<T> dropped = java.util.List.of();
-        io.framewire.Status end = null;
+        pullLock.lock();
+        try {
+            if (!pulled.isEmpty()) {
+                if (!droppedAll) {
+                    return handOut();
+                }
+                // Aborted with the queued items dropped: what this puller took but did not hand out goes
+                // too, settled with those it did hand out.
+                handedOut.addAll(pulled);
+                pulled.clear();
+                try {
+                    settle.settleAll(handedOut);
+                } finally {
+                    handedOut.clear();
+                }
+            }
+            return takeAndHandOut(deadlineNanos);
+        } finally {
+            pullLock.unlock();
+        }
+    }
+
+    private void settleAll(List<T> items) {
+        if (!items.isEmpty()) {
+            settle.settleAll(items);
+        }
+    }
+
+    /** The next item of the private buffer; settles those handed out once it is empty, or every {@link #BATCH}. */
+    private T handOut() {
+        T item = pulled.poll();
+        handedOut.add(item);
+        if (pulled.isEmpty() || handedOut.size() >= BATCH) {
+            try {
+                settle.settleAll(handedOut);
+            } finally {
+                handedOut.clear();
+            }
+        }
+        return item;
+    }
+
+    /** With the private buffer empty: waits for items and takes a batch of them, or meets the end. */
+    private T takeAndHandOut(long deadlineNanos) throws InterruptedException {
+        List<T> dropped = List.of();
+        Status end = null;
         lock.lock();
         try {
             if (sink != null) {
@@ -146,8 +291,13 @@ final class Inbox<T> {
                     end = aborted;
                     break;
                 }
-                taken = queue.poll();
-                if (taken != null || finished) {
+                if (!queue.isEmpty()) {
+                    for (int i = 0; i < BATCH && !queue.isEmpty(); i++) {
+                        pulled.add(queue.poll());
+                    }
+                    break;
+                }
+                if (finished) {
                     break;
                 }
                 if (deadlineNanos == Long.MAX_VALUE) {
@@ -164,14 +314,11 @@ final class Inbox<T> {
             lock.unlock();
         }
         // Settling may write a CREDIT frame: never while holding the lock the reader adds under.
-        dropped.forEach(settle);
+        settleAll(dropped);
         if (end != null) {
             throw end.asException();
         }
-        if (taken != null) {
-            settle.accept(taken);
-        }
-        return taken;
+        return pulled.isEmpty() ? null : handOut();
     }
 
     // --- push mode ---
@@ -230,25 +377,34 @@ final class Inbox<T> {
             Sink<T> s = sink;
             Runnable task;
             if (aborted != null && (!abortAfterQueued || queue.isEmpty())) {
-                java.util.List<T> dropped = takeQueuedLocked();
+                List<T> dropped = takeQueuedLocked();
                 endDelivered = true;
                 Status st = aborted;
                 task = () -> {
-                    dropped.forEach(settle);
+                    settleAll(dropped);
                     s.onAbort(st);
                 };
             } else if (!queue.isEmpty() && demand > 0) {
-                T m = queue.poll();
+                int n = (int) Math.min(Math.min(queue.size(), BATCH), demand);
                 if (demand != Long.MAX_VALUE) {
-                    demand--;
+                    demand -= n;
                 }
-                task = () -> {
-                    try {
-                        s.onMessage(m);
-                    } finally {
-                        settle.accept(m);
+                if (n == 1) {
+                    T m = queue.poll();
+                    task = () -> {
+                        try {
+                            s.onMessage(m);
+                        } finally {
+                            settle.settle(m);
+                        }
+                    };
+                } else {
+                    List<T> batch = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        batch.add(queue.poll());
                     }
-                };
+                    task = () -> deliver(s, batch);
+                }
             } else if (queue.isEmpty() && finished) {
                 endDelivered = true;
                 task = s::onFinish;
@@ -258,5 +414,20 @@ final class Inbox<T> {
             start |= serial.enqueue(task);
         }
         return start;
+    }
+
+    /** A pushed batch: each item to the listener (one failing does not cost the others), then all settled. */
+    private void deliver(Sink<T> s, List<T> batch) {
+        try {
+            for (T m : batch) {
+                try {
+                    s.onMessage(m);
+                } catch (RuntimeException | Error e) {
+                    Session.LOG.log(System.Logger.Level.WARNING, "a call listener failed", e);
+                }
+            }
+        } finally {
+            settle.settleAll(batch);
+        }
     }
 }

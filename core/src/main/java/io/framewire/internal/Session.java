@@ -45,6 +45,8 @@ abstract class Session {
     final String transport;
     final SessionConfig config;
     final Outbound out;
+    /** The wake-ups this connection's reader owes inboxes it added to; its thread's alone. */
+    final Inbox.Wakeups wakeups = new Inbox.Wakeups();
     final Map<Integer, StreamBase> streams = new ConcurrentHashMap<>();
     private final FrameDecoder decoder;
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
@@ -158,7 +160,11 @@ abstract class Session {
                     continue; // lingering after our final frame: what the peer still sends is dropped
                 }
                 buf.flip();
-                decoder.decode(buf, this::dispatch);
+                try {
+                    decoder.decode(buf, this::dispatch);
+                } finally {
+                    wakeups.flush();
+                }
             }
         } catch (ProtocolException e) {
             failConnection(e.code(), e.getMessage());
