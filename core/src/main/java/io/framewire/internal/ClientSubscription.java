@@ -32,8 +32,9 @@ final class ClientSubscription implements Subscription {
     private final String pattern;
     private final SubscribeOptions options;
     private final Subscription.Listener listener;
-    private final Inbox<Delivery> inbox;
+    /** Guards this subscription's state and its inbox alike: the reader takes one lock per delivery. */
     private final ReentrantLock lock = new ReentrantLock();
+    private final Inbox<Delivery> inbox;
 
     // Guarded by lock.
     private ClientSession session;
@@ -66,7 +67,7 @@ final class ClientSubscription implements Subscription {
             public void settleAll(List<Delivery> items) {
                 ClientSubscription.this.settleAll(items);
             }
-        });
+        }, lock);
         if (listener != null) {
             inbox.push(new Inbox.Sink<>() {
                 @Override
@@ -130,6 +131,7 @@ final class ClientSubscription implements Subscription {
 
     void onDeliver(ClientSession s, Frame.Deliver d) {
         Message m;
+        int outcome;
         lock.lock();
         try {
             if (s != session || ended) {
@@ -143,10 +145,11 @@ final class ClientSubscription implements Subscription {
             lastSequence = seq;
             m = Message.of(d.topic(), d.replyTo(), d.metadata(), d.data(), seq);
             epochs.add(epoch);
+            outcome = inbox.addLocked(m);
         } finally {
             lock.unlock();
         }
-        inbox.add(m, s.wakeups);
+        inbox.afterAdd(m, outcome, s.wakeups);
     }
 
     void onGap(ClientSession s, Frame.Gap g) {

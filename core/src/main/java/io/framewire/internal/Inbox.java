@@ -86,8 +86,8 @@ final class Inbox<T> {
     }
 
     private final Settler<T> settle;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final ReentrantLock lock;
+    private final Condition changed;
     private final ArrayDeque<T> queue = new ArrayDeque<>();
     private boolean finished;
     private Status aborted;
@@ -110,7 +110,17 @@ final class Inbox<T> {
 
     /** @param settle called once per item the application has taken, or that is dropped */
     Inbox(Settler<T> settle) {
+        this(settle, new ReentrantLock());
+    }
+
+    /**
+     * An inbox guarded by {@code lock}, which its owner may share for state of its own, so a reader
+     * takes one lock per item ({@link #addLocked}); {@code settle} is never called with it held.
+     */
+    Inbox(Settler<T> settle, ReentrantLock lock) {
         this.settle = settle;
+        this.lock = lock;
+        this.changed = lock.newCondition();
     }
 
     // --- reader side ---
@@ -124,22 +134,27 @@ final class Inbox<T> {
      * executor is woken when the reader flushes them rather than now.
      */
     void add(T m, Wakeups wakeups) {
+        if (wakeups != null) {
+            int outcome;
+            lock.lock();
+            try {
+                outcome = addLocked(m);
+            } finally {
+                lock.unlock();
+            }
+            afterAdd(m, outcome, wakeups);
+            return;
+        }
         boolean dropped = false;
         boolean start = false;
-        boolean firstOwed = false;
         lock.lock();
         try {
             if (finished || aborted != null) {
                 dropped = true;
             } else {
                 queue.add(m);
-                if (wakeups == null) {
-                    changed.signalAll();
-                    start = pumpLocked();
-                } else if (!wakeOwed) {
-                    wakeOwed = true;
-                    firstOwed = true;
-                }
+                changed.signalAll();
+                start = pumpLocked();
             }
         } finally {
             lock.unlock();
@@ -148,8 +163,37 @@ final class Inbox<T> {
             settle.settle(m);
         } else if (start) {
             serial.start();
-        } else if (wakeups != null) {
-            wakeups.added(this, firstOwed);
+        }
+    }
+
+    /** What {@link #addLocked} did. */
+    static final int DROPPED = -1;
+    static final int QUEUED = 0;
+    static final int QUEUED_FIRST_OWED = 1;
+
+    /**
+     * The locked half of {@link #add(Object, Wakeups)}, for an owner that holds the shared lock anyway:
+     * queues {@code m} with its wake-up deferred. After unlocking, the caller must pass the outcome to
+     * {@link #afterAdd}.
+     */
+    int addLocked(T m) {
+        if (finished || aborted != null) {
+            return DROPPED;
+        }
+        queue.add(m);
+        if (!wakeOwed) {
+            wakeOwed = true;
+            return QUEUED_FIRST_OWED;
+        }
+        return QUEUED;
+    }
+
+    /** The unlocked half: settles a dropped item, or counts a queued one in the reader's {@code wakeups}. */
+    void afterAdd(T m, int outcome, Wakeups wakeups) {
+        if (outcome == DROPPED) {
+            settle.settle(m);
+        } else {
+            wakeups.added(this, outcome == QUEUED_FIRST_OWED);
         }
     }
 

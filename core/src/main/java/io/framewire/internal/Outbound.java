@@ -641,6 +641,9 @@ final class Outbound {
         ByteBuffer b = buffer;
         b.clear();
         for (Frame f : batch) {
+            if (FrameEncoder.tryEncode(f, b)) {
+                continue;
+            }
             int payload = FrameEncoder.payloadLength(f);
             int len = FrameLayout.HEADER_LENGTH + payload;
             if (len > b.remaining()) {

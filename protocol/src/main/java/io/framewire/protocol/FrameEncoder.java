@@ -50,6 +50,59 @@ public final class FrameEncoder {
         dst.put((byte) frame.type().code());
         dst.put((byte) frame.flags());
         dst.putInt(frame.streamId());
+        putPayload(frame, dst);
+    }
+
+    /**
+     * Writes {@code frame} at {@code dst}'s position if it surely fits in {@code dst}'s remaining room,
+     * and returns true; returns false, writing nothing, if it might not. For a writer filling a buffer
+     * with many frames: messages and deliveries take one pass over their strings (the length field is
+     * filled in afterwards) instead of one to size them and one to write them.
+     */
+    public static boolean tryEncode(Frame frame, ByteBuffer dst) {
+        int bound = quickPayloadBound(frame);
+        if (bound < 0) {
+            int payload = payloadLength(frame);
+            if (dst.remaining() < FrameLayout.HEADER_LENGTH + payload) {
+                return false;
+            }
+            encode(frame, dst, payload);
+            return true;
+        }
+        if (dst.remaining() < FrameLayout.HEADER_LENGTH + bound) {
+            return false;
+        }
+        int start = dst.position();
+        dst.position(start + 4);
+        dst.put((byte) frame.type().code());
+        dst.put((byte) frame.flags());
+        dst.putInt(frame.streamId());
+        putPayload(frame, dst);
+        dst.putInt(start, FrameLayout.MIN_LENGTH + dst.position() - start - FrameLayout.HEADER_LENGTH);
+        return true;
+    }
+
+    /**
+     * At least {@link #payloadLength} of a delivery or publish, from the strings' lengths in chars (a char
+     * takes at most 3 bytes of UTF-8); -1 for other frames, and where a string might not fit its str16.
+     */
+    private static int quickPayloadBound(Frame frame) {
+        return switch (frame) {
+            case Frame.Deliver d -> strBound(d.topic(), d.replyTo(), 8 + d.metadata().encodedSize() + d.data().length);
+            case Frame.Publish p -> strBound(p.topic(), p.replyTo(), p.metadata().encodedSize() + p.data().length);
+            default -> -1;
+        };
+    }
+
+    private static int strBound(String a, String b, int rest) {
+        if (a.length() > 0xFFFF / 3 || b.length() > 0xFFFF / 3) {
+            return -1;
+        }
+        return 2 + 3 * a.length() + 2 + 3 * b.length() + rest;
+    }
+
+    /** The payload of {@code frame}, after its header. */
+    private static void putPayload(Frame frame, ByteBuffer dst) {
         switch (frame) {
             case Frame.Hello h -> {
                 dst.putInt(FrameLayout.MAGIC);
@@ -173,7 +226,22 @@ public final class FrameEncoder {
         return 2 + n;
     }
 
+    /** Writes a str16; an ASCII string in one pass, as it is the common case (topics, method names). */
     private static void putStr16(ByteBuffer dst, String s) {
+        int chars = s.length();
+        int at = dst.position();
+        if (chars <= 0xFFFF && dst.remaining() >= 2 + chars) {
+            dst.position(at + 2);
+            int i = 0;
+            for (char c; i < chars && (c = s.charAt(i)) < 0x80; i++) {
+                dst.put((byte) c);
+            }
+            if (i == chars) {
+                dst.putShort(at, (short) chars);
+                return;
+            }
+            dst.position(at);
+        }
         int n = Utf8.length(s);
         dst.putShort((short) n);
         Utf8.put(dst, s, n);
