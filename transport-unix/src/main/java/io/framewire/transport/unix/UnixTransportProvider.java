@@ -68,10 +68,12 @@ import org.newsclub.net.unix.ConnectionRefusedSocketException;
  * with 2 idle virtual readers a third read never completed; a connect on a virtual thread to a stale
  * socket retries until its timeout, and one waiting for a full backlog ignores the timeout. So by
  * default ({@link UnixOptions.ReaderThreads#PLATFORM}) no junixsocket call blocks a virtual thread:
- * readers and the accept loop are platform threads, which wait in the kernel at no CPU cost; channels
- * are non-blocking, so writes from virtual threads go straight to the kernel (see {@code UnixConnection});
- * and a connect from a virtual thread runs on a platform thread. The price is one platform thread per
- * connection. All methods may be called from any thread.
+ * readers and the accept loop are platform threads; a connection's bytes go through plain read(2) and
+ * write(2) on duplicates of its descriptor, never through junixsocket, so readers block in the kernel at
+ * no CPU cost and writes from virtual threads go straight to the kernel, with a send timeout that bounds
+ * how long one can hold its carrier (see {@code UnixConnection}); and a connect from a virtual thread
+ * runs on a platform thread. The price is one platform thread per connection. All methods may be called
+ * from any thread.
  *
  * <h2>Running</h2>
  * junixsocket loads a native library: on JDK 24 and later, start the JVM with
