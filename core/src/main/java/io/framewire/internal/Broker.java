@@ -45,7 +45,31 @@ final class Broker {
      * @return OK, or RESOURCE_EXHAUSTED if a BLOCK subscription stayed full past its timeout
      */
     Status publish(String topic, String replyTo, Metadata metadata, byte[] data) throws InterruptedException {
+        return publish(topic, replyTo, metadata, data, null, null);
+    }
+
+    /**
+     * {@link #publish(String, String, Metadata, byte[])} from a connection's reader, for a publish whose
+     * result nobody waits for: when every match is a plain subscription, the offers are deferred to the
+     * reader's end of read ({@code deferred}, counted in {@code wakeups}) and the result is OK. Otherwise
+     * (or with {@code wakeups} null, for a publish that waits for its result) the deferred offers are
+     * made first, so this publisher's messages keep their order.
+     */
+    Status publish(String topic, String replyTo, Metadata metadata, byte[] data, DeferredOffers deferred,
+                   Wakeups wakeups) throws InterruptedException {
         List<BrokerSubscription> matched = index.match(topic);
+        if (deferred != null) {
+            if (wakeups != null && !matched.isEmpty() && allPlain(matched)) {
+                BrokerSubscription.Offered m = new BrokerSubscription.Offered(topic, replyTo, metadata, data, false);
+                boolean first = false;
+                for (int i = 0; i < matched.size(); i++) {
+                    first |= deferred.add(matched.get(i), m);
+                }
+                wakeups.added(deferred, first);
+                return Status.OK;
+            }
+            deferred.pay();
+        }
         if (matched.isEmpty()) {
             if (!replyTo.isEmpty()) {
                 for (BrokerSubscription s : index.match(replyTo)) {
@@ -76,6 +100,15 @@ final class Broker {
                     + "' stayed full past their block timeout; the message was dropped for them");
         }
         return Status.OK;
+    }
+
+    private static boolean allPlain(List<BrokerSubscription> matched) {
+        for (int i = 0; i < matched.size(); i++) {
+            if (!matched.get(i).queueGroup.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int deliver(BrokerSubscription s, String topic, String replyTo, Metadata md, byte[] data)

@@ -61,6 +61,9 @@ final class BrokerSubscription extends OutboundSource {
     private int queuedMessages;
     private long queuedBytes;
     private boolean closed;
+    /** What a DISCONNECT cut off: the gap the subscriber is told of. */
+    private long lostFrom;
+    private long lostTo;
 
     BrokerSubscription(ServerSession session, Frame.Subscribe s, int maxMessages, long maxBytes) {
         this.session = session;
@@ -94,71 +97,36 @@ final class BrokerSubscription extends OutboundSource {
         }
     }
 
+    /** A message offered to subscriptions: one per publish, shared by every subscription it goes to. */
+    record Offered(String topic, String replyTo, Metadata metadata, byte[] data, boolean noResponders) {}
+
     /**
      * Assigns the message a sequence number and queues it, or applies the overflow policy. Runs on the
      * publisher's thread; with BLOCK it may wait up to the block timeout.
      */
     Outcome offer(String topic, String replyTo, Metadata metadata, byte[] data, boolean noResponders)
             throws InterruptedException {
-        long size = data.length;
+        return offerAll(List.of(new Offered(topic, replyTo, metadata, data, noResponders)));
+    }
+
+    /**
+     * {@link #offer}s {@code messages} in order with one turn of the lock (a BLOCK wait releases it
+     * meanwhile); returns the last outcome. Once the subscription is closed or its subscriber cut off,
+     * the rest are not offered.
+     */
+    Outcome offerAll(List<Offered> messages) throws InterruptedException {
         Outbound o = out();
-        Outcome outcome;
-        long lostFrom = 0;
-        long lostTo = 0;
+        Outcome outcome = Outcome.CLOSED;
         boolean startWriter = false;
         o.lock().lock();
         try {
-            if (closed) {
-                return Outcome.CLOSED;
-            }
-            if (!hasRoom(size) && policy == OverflowPolicy.BLOCK) {
-                long deadline = System.nanoTime() + blockTimeoutNanos;
-                o.awaitLocked(() -> closed || hasRoom(size), deadline);
-                if (closed) {
-                    return Outcome.CLOSED;
+            for (int i = 0; i < messages.size(); i++) {
+                outcome = offerLocked(messages.get(i));
+                if (outcome == Outcome.CLOSED || outcome == Outcome.DISCONNECTED) {
+                    break;
                 }
             }
-            long seq = nextSequence++;
-            if (hasRoom(size)) {
-                queue.add(new Frame.Deliver(id, noResponders, seq, topic, replyTo, metadata, data));
-                queuedMessages++;
-                queuedBytes += size;
-                outcome = Outcome.QUEUED;
-            } else {
-                outcome = switch (policy) {
-                    case BLOCK -> {
-                        addGapAtTail(seq, GapReason.BLOCK_TIMEOUT);
-                        yield Outcome.TIMED_OUT;
-                    }
-                    case DROP_NEWEST -> {
-                        addGapAtTail(seq, GapReason.DROPPED_NEWEST);
-                        yield Outcome.DROPPED;
-                    }
-                    case DROP_OLDEST -> {
-                        while (queuedMessages > 0 && !hasRoom(size)) {
-                            dropOldest();
-                        }
-                        if (hasRoom(size)) {
-                            queue.add(new Frame.Deliver(id, noResponders, seq, topic, replyTo, metadata, data));
-                            queuedMessages++;
-                            queuedBytes += size;
-                            yield Outcome.QUEUED;
-                        }
-                        addGapAtTail(seq, GapReason.DROPPED_OLDEST); // larger than the whole queue
-                        yield Outcome.DROPPED;
-                    }
-                    case DISCONNECT -> {
-                        lostFrom = firstQueuedSequence(seq);
-                        lostTo = seq;
-                        closed = true;
-                        queue.clear();
-                        queuedMessages = 0;
-                        queuedBytes = 0;
-                        yield Outcome.DISCONNECTED;
-                    }
-                };
-            }
-            if (outcome != Outcome.DISCONNECTED) {
+            if (outcome != Outcome.CLOSED && outcome != Outcome.DISCONNECTED) {
                 o.scheduleLocked(this);
                 startWriter = o.claimWriterLocked();
             }
@@ -174,6 +142,66 @@ final class BrokerSubscription extends OutboundSource {
             o.startWriter(session.mayWrite());
         }
         return outcome;
+    }
+
+    /** One message of {@link #offerAll}, with the outbound lock held. */
+    private Outcome offerLocked(Offered m) throws InterruptedException {
+        long size = m.data().length;
+        Outbound o = out();
+        if (closed) {
+            return Outcome.CLOSED;
+        }
+        if (!hasRoom(size) && policy == OverflowPolicy.BLOCK) {
+            // What this batch queued before must be on its way out for room to come.
+            o.scheduleLocked(this);
+            if (o.claimWriterLocked()) {
+                o.startWriter(false);
+            }
+            long deadline = System.nanoTime() + blockTimeoutNanos;
+            o.awaitLocked(() -> closed || hasRoom(size), deadline);
+            if (closed) {
+                return Outcome.CLOSED;
+            }
+        }
+        long seq = nextSequence++;
+        if (hasRoom(size)) {
+            queue.add(new Frame.Deliver(id, m.noResponders(), seq, m.topic(), m.replyTo(), m.metadata(), m.data()));
+            queuedMessages++;
+            queuedBytes += size;
+            return Outcome.QUEUED;
+        }
+        return switch (policy) {
+            case BLOCK -> {
+                addGapAtTail(seq, GapReason.BLOCK_TIMEOUT);
+                yield Outcome.TIMED_OUT;
+            }
+            case DROP_NEWEST -> {
+                addGapAtTail(seq, GapReason.DROPPED_NEWEST);
+                yield Outcome.DROPPED;
+            }
+            case DROP_OLDEST -> {
+                while (queuedMessages > 0 && !hasRoom(size)) {
+                    dropOldest();
+                }
+                if (hasRoom(size)) {
+                    queue.add(new Frame.Deliver(id, m.noResponders(), seq, m.topic(), m.replyTo(), m.metadata(), m.data()));
+                    queuedMessages++;
+                    queuedBytes += size;
+                    yield Outcome.QUEUED;
+                }
+                addGapAtTail(seq, GapReason.DROPPED_OLDEST); // larger than the whole queue
+                yield Outcome.DROPPED;
+            }
+            case DISCONNECT -> {
+                lostFrom = firstQueuedSequence(seq);
+                lostTo = seq;
+                closed = true;
+                queue.clear();
+                queuedMessages = 0;
+                queuedBytes = 0;
+                yield Outcome.DISCONNECTED;
+            }
+        };
     }
 
     /** The first sequence number still queued (a message or a gap), or {@code next} if nothing is. */

@@ -33,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * @param <T> the item type
  */
-final class Inbox<T> {
+final class Inbox<T> implements Wakeups.Owed {
     /** The most items a reader queues before it wakes the consumer, and a consumer takes in one turn. */
     static final int BATCH = 64;
 
@@ -49,33 +49,6 @@ final class Inbox<T> {
         }
     }
 
-    /**
-     * The wake-ups one connection's reader owes the inboxes it added to while decoding what one socket
-     * read brought. Used by that reader thread only.
-     */
-    static final class Wakeups {
-        private final ArrayList<Inbox<?>> owed = new ArrayList<>();
-        private int added;
-
-        /** Counts an item added to {@code inbox} without a wake-up; the first per inbox is remembered. */
-        private void added(Inbox<?> inbox, boolean first) {
-            if (first) {
-                owed.add(inbox);
-            }
-            if (++added >= BATCH) {
-                flush();
-            }
-        }
-
-        /** Wakes every inbox added to since the last flush: at the end of each socket read. */
-        void flush() {
-            added = 0;
-            for (int i = 0; i < owed.size(); i++) {
-                owed.get(i).wake();
-            }
-            owed.clear();
-        }
-    }
     /** What a pushed inbox tells, on the serial executor. */
     interface Sink<T> {
         void onMessage(T message);
@@ -198,7 +171,8 @@ final class Inbox<T> {
     }
 
     /** Wakes a waiting puller, or hands what demand allows to the listener: what {@link Wakeups} owed. */
-    private void wake() {
+    @Override
+    public void pay() {
         boolean start;
         lock.lock();
         try {

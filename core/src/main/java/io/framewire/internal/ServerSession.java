@@ -21,6 +21,8 @@ final class ServerSession extends Session {
 
     /** This connection's subscriptions by id; the reader adds them, closing removes them. */
     private final Map<Integer, BrokerSubscription> subscriptions = new ConcurrentHashMap<>();
+    /** Offers this connection's reader deferred to the end of its read; its thread's alone. */
+    private final DeferredOffers deferredOffers = new DeferredOffers();
     /** Highest client stream id seen; written by the reader, read by shutdown. */
     private volatile int lastStreamId;
 
@@ -174,7 +176,9 @@ final class ServerSession extends Session {
             result = Status.of(StatusCode.INVALID_ARGUMENT, "cannot publish to '" + p.topic() + "': " + problem);
         } else {
             try {
-                result = runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data());
+                result = p.ackId() == 0
+                        ? runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers, wakeups)
+                        : runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers, null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 result = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down");

@@ -46,7 +46,7 @@ abstract class Session {
     final SessionConfig config;
     final Outbound out;
     /** The wake-ups this connection's reader owes inboxes it added to; its thread's alone. */
-    final Inbox.Wakeups wakeups = new Inbox.Wakeups();
+    final Wakeups wakeups = new Wakeups();
     final Map<Integer, StreamBase> streams = new ConcurrentHashMap<>();
     private final FrameDecoder decoder;
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();

@@ -127,7 +127,7 @@ class InboxTest {
 
     @Test
     void aReadersDeferredAddWakesAWaitingPullerOnlyAtItsFlush() throws Exception {
-        Inbox.Wakeups wakeups = new Inbox.Wakeups();
+        Wakeups wakeups = new Wakeups();
         CompletableFuture<Integer> pulled = waitingPuller();
         inbox.add(42, wakeups);
         await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !pulled.isDone());
@@ -137,7 +137,7 @@ class InboxTest {
 
     @Test
     void aReaderFlushesByItselfEveryBatch() throws Exception {
-        Inbox.Wakeups wakeups = new Inbox.Wakeups();
+        Wakeups wakeups = new Wakeups();
         CompletableFuture<Integer> pulled = waitingPuller();
         for (int i = 0; i < Inbox.BATCH - 1; i++) {
             inbox.add(i, wakeups);
@@ -149,7 +149,7 @@ class InboxTest {
 
     @Test
     void aPullerThatIsNotWaitingTakesDeferredItemsAtOnce() throws Exception {
-        Inbox.Wakeups wakeups = new Inbox.Wakeups();
+        Wakeups wakeups = new Wakeups();
         inbox.add(1, wakeups);
         assertEquals(1, inbox.next(System.nanoTime()), "queued is queued, woken or not");
     }
@@ -178,7 +178,7 @@ class InboxTest {
                 ended.complete(status);
             }
         }, serial, true);
-        Inbox.Wakeups wakeups = new Inbox.Wakeups();
+        Wakeups wakeups = new Wakeups();
         int n = 2 * Inbox.BATCH + 7;
         for (int i = 0; i < n; i++) {
             inbox.add(i, wakeups);

@@ -391,6 +391,35 @@ public abstract class PubSubConformance extends TransportFixture {
         assertEquals(range(1, count + 1), l.messageSequences());
     }
 
+    /**
+     * A broker defers a fire-and-forget publish's offers to the end of its reader's socket read. Here one
+     * read brings many more messages than the subscription's BLOCK queue of 3 holds, so the broker must
+     * get the batch's first messages moving before it waits for room; and an acknowledged publish after
+     * them is only acknowledged once they are queued, in order.
+     */
+    @Test
+    void fireAndForgetPublishesFlowInOrderThroughABlockQueueSmallerThanABatch() throws Exception {
+        Server server = startServer();
+        Client subscriber = connect(server);
+        Client publisher = connect(server);
+        Subscription sub = closeLater(subscriber.subscribe("small", SubscribeOptions.DEFAULT.withOverflow(OverflowPolicy.BLOCK)
+                .withMaxMessages(3).withPrefetch(2).withBlockTimeout(Duration.ofSeconds(25))));
+        publishAcked(publisher, "small", "0");
+        int count = 300;
+        CompletableFuture<Void> last = CompletableFuture.runAsync(() -> {
+            for (int i = 1; i < count; i++) {
+                publisher.publish("small", text(String.valueOf(i)));
+            }
+        }).thenCompose(v -> publisher.publishAcked("small", text(String.valueOf(count)), Metadata.EMPTY));
+        for (int i = 0; i <= count; i++) {
+            Delivery d = sub.next(Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("nothing within 10 s"));
+            Message m = assertInstanceOf(Message.class, d, "no gap under BLOCK");
+            assertEquals(String.valueOf(i), new String(m.data(), StandardCharsets.UTF_8));
+            assertEquals(i + 1, m.sequence());
+        }
+        last.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void disconnectDropsTheSlowSubscribersConnectionAndTellsItExactlyWhatItLost() throws Exception {
         Server server = startServer();
