@@ -184,24 +184,33 @@ final class ClientSubscription implements Subscription {
         } finally {
             lock.unlock();
         }
-        settleAll(null);
+        grantBack(1);
+    }
+
+    /** The application has these deliveries, or they were dropped: every message but a gap counts. */
+    private void settleAll(List<Delivery> items) {
+        int messages = 0;
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof Gap)) {
+                messages++;
+            }
+        }
+        if (messages > 0) {
+            grantBack(messages);
+        }
     }
 
     /**
-     * The application has these deliveries (or they were dropped; null: one notice without a delivery):
-     * messages of the current connection grant credit back, half the prefetch at a time.
+     * {@code n} deliveries are settled, oldest first: those of the current connection grant credit back,
+     * half the prefetch at a time.
      */
-    private void settleAll(List<Delivery> items) {
+    private void grantBack(int n) {
         long grant = 0;
         ClientSession s;
         lock.lock();
         try {
             s = session;
-            int count = items == null ? 1 : items.size();
-            for (int i = 0; i < count; i++) {
-                if (items != null && items.get(i) instanceof Gap) {
-                    continue;
-                }
+            for (int i = 0; i < n; i++) {
                 Integer e = epochs.poll();
                 if (e != null && e == epoch && s != null && !ended) {
                     unacked++;

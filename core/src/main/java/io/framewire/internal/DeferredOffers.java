@@ -30,10 +30,6 @@ final class DeferredOffers implements Wakeups.Owed {
         return first;
     }
 
-    boolean isEmpty() {
-        return subscriptions.isEmpty();
-    }
-
     /** Makes the deferred offers, subscription by subscription. */
     @Override
     public void pay() {

@@ -262,11 +262,7 @@ final class Inbox<T> implements Wakeups.Owed {
                 // too, settled with those it did hand out.
                 handedOut.addAll(pulled);
                 pulled.clear();
-                try {
-                    settle.settleAll(handedOut);
-                } finally {
-                    handedOut.clear();
-                }
+                settleHandedOut();
             }
             return takeAndHandOut(deadlineNanos);
         } finally {
@@ -285,13 +281,17 @@ final class Inbox<T> implements Wakeups.Owed {
         T item = pulled.poll();
         handedOut.add(item);
         if (pulled.isEmpty() || handedOut.size() >= BATCH) {
-            try {
-                settle.settleAll(handedOut);
-            } finally {
-                handedOut.clear();
-            }
+            settleHandedOut();
         }
         return item;
+    }
+
+    private void settleHandedOut() {
+        try {
+            settle.settleAll(handedOut);
+        } finally {
+            handedOut.clear();
+        }
     }
 
     /** With the private buffer empty: waits for items and takes a batch of them, or meets the end. */
@@ -407,22 +407,11 @@ final class Inbox<T> implements Wakeups.Owed {
                 if (demand != Long.MAX_VALUE) {
                     demand -= n;
                 }
-                if (n == 1) {
-                    T m = queue.poll();
-                    task = () -> {
-                        try {
-                            s.onMessage(m);
-                        } finally {
-                            settle.settle(m);
-                        }
-                    };
-                } else {
-                    List<T> batch = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        batch.add(queue.poll());
-                    }
-                    task = () -> deliver(s, batch);
+                List<T> batch = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    batch.add(queue.poll());
                 }
+                task = () -> deliver(s, batch);
             } else if (queue.isEmpty() && finished) {
                 endDelivered = true;
                 task = s::onFinish;

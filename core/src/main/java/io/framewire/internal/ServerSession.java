@@ -176,9 +176,9 @@ final class ServerSession extends Session {
             result = Status.of(StatusCode.INVALID_ARGUMENT, "cannot publish to '" + p.topic() + "': " + problem);
         } else {
             try {
-                result = p.ackId() == 0
-                        ? runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers, wakeups)
-                        : runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers, null);
+                // A publish acknowledged with its result is not deferred.
+                result = runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers,
+                        p.ackId() == 0 ? wakeups : null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 result = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down");

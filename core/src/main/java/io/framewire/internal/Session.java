@@ -45,7 +45,7 @@ abstract class Session {
     final String transport;
     final SessionConfig config;
     final Outbound out;
-    /** The wake-ups this connection's reader owes inboxes it added to; its thread's alone. */
+    /** What this connection's reader deferred to the end of each read (wake-ups, broker offers); its thread's alone. */
     final Wakeups wakeups = new Wakeups();
     final Map<Integer, StreamBase> streams = new ConcurrentHashMap<>();
     private final FrameDecoder decoder;

@@ -9,7 +9,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -226,8 +225,6 @@ final class UnixConnection implements Connection {
                 throw brokenPipe(e);
             }
             throw e;
-        } catch (ClosedChannelException e) {
-            throw e;
         } catch (IOException e) {
             if ("Broken pipe".equals(e.getMessage())) { // EPIPE through the JDK
                 throw brokenPipe(e);
@@ -251,13 +248,8 @@ final class UnixConnection implements Connection {
             if (out.write(src) == 0) {
                 // The send buffer stayed full for the whole send timeout. A virtual thread hands the rest
                 // to a platform thread rather than hold its carrier any longer.
-                if (Thread.currentThread().isVirtual()) {
-                    onPlatformThread(() -> writeRest(src));
-                    return;
-                }
-                if (!channel.isOpen()) {
-                    throw new AsynchronousCloseException();
-                }
+                onPlatformThread(() -> writeRest(src));
+                return;
             }
         }
     }
