@@ -27,17 +27,18 @@ import java.util.function.Function;
  * @param streamDuration the window in which a streaming phase counts the messages received
  * @param grpcAhead messages the manual-flow-control gRPC client keeps requested per stream
  * @param fanoutSystems the fan-out variants to run, in order
- * @param subscribers subscriber processes in the fan-out phases, one phase per entry
+ * @param subscribers subscriber processes in the fan-out phases, the rounds of phases run per entry
  * @param fanoutSize bytes per fan-out message (the payload, without the topic)
  * @param fanoutWarmup how long the publisher of a fan-out phase runs before the subscribers are counted
  * @param fanoutDuration the window in which a fan-out phase counts the messages received
+ * @param fanoutRounds fan-out rounds per number of subscribers, each a phase per variant (the table takes medians)
  */
 record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration, List<String> systems,
                     List<Transport> transports, List<Integer> payloads, int outstanding,
                     TcpOptions.ReaderThreads reader, ExecutionMode fwHandler,
                     List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead,
                     List<FanoutVariant> fanoutSystems, List<Integer> subscribers, int fanoutSize,
-                    Duration fanoutWarmup, Duration fanoutDuration) {
+                    Duration fanoutWarmup, Duration fanoutDuration, int fanoutRounds) {
 
     /** The parts of a run. */
     enum Scenario {
@@ -59,13 +60,16 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     /** The most subscriber processes a fan-out phase starts: each is a JVM. */
     static final int MAX_SUBSCRIBERS = 16;
 
+    /** The most fan-out rounds: 20 rounds of the default phases take about 20 minutes. */
+    static final int MAX_ROUNDS = 20;
+
     static final String USAGE = """
             usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
                            [--systems=framewire,raw,grpc] [--transports=tcp,unix] [--payloads=64,4096]
                            [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
                            [--fanout-systems=framewire-pull,framewire-push,jeromq] [--subscribers=1,4]
-                           [--fanout-size=64] [--fanout-warmup=SECONDS] [--fanout-duration=SECONDS]
+                           [--fanout-size=64] [--fanout-warmup=SECONDS] [--fanout-duration=SECONDS] [--fanout-rounds=3]
               --scenarios        which scenarios to run (default unary,streaming,fanout)
               --duration         seconds each unary phase is measured (default 6)
               --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
@@ -81,12 +85,14 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --grpc-ahead       messages the "grpc ahead" streaming client keeps requested per stream (default 4096:
                                  Framewire's default stream window, 256 KiB, in 64-byte messages)
               --fanout-systems   fan-out variants to run, in this order (default framewire-pull,framewire-push,jeromq)
-              --subscribers      subscriber processes, one fan-out phase each (default 1,4)
+              --subscribers      subscriber processes, one set of fan-out rounds each (default 1,4)
               --fanout-size      bytes per fan-out message, without the topic (default 64)
               --fanout-warmup    seconds a fan-out publisher runs before the subscribers are counted (default 3)
               --fanout-duration  seconds in which a fan-out phase counts the messages received (default 5)
+              --fanout-rounds    rounds per subscriber count, each running every fan-out variant once, back to back,
+                                 in an order that rotates by one each round; the table reports medians (default 3, 1..20)
             With the defaults the unary scenario takes about 4.5 minutes, the streaming one about 1 minute and the
-            fan-out one about 1.5 minutes.""";
+            fan-out one about 3.5 minutes (18 phases of about 11 s: 3 rounds of 3 variants, for 1 and 4 subscribers).""";
 
     /**
      * Parses the arguments over the defaults.
@@ -132,6 +138,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         private int fanoutSize = 64;
         private Duration fanoutWarmup = Duration.ofSeconds(3);
         private Duration fanoutDuration = Duration.ofSeconds(5);
+        private int fanoutRounds = 3;
 
         void set(String name, String value) {
             switch (name) {
@@ -153,6 +160,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                 case "fanout-size" -> fanoutSize = integer(name, value, SequencedMessage.MIN_SIZE, 64 * 1024);
                 case "fanout-warmup" -> fanoutWarmup = seconds(name, value, 0);
                 case "fanout-duration" -> fanoutDuration = seconds(name, value, 1);
+                case "fanout-rounds" -> fanoutRounds = integer(name, value, 1, MAX_ROUNDS);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
         }
@@ -160,7 +168,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         BenchOptions build() {
             return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, transports, payloads, outstanding,
                     reader, fwHandler, streams, streamWarmup, streamDuration, grpcAhead,
-                    fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration);
+                    fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration, fanoutRounds);
         }
     }
 

@@ -112,6 +112,11 @@ final class ChildJvm implements AutoCloseable {
         return words.subList(1, words.size());
     }
 
+    /** The CPU time the child has used so far, in nanoseconds ({@link ProcessCpu}), or -1 if it cannot be read. */
+    long cpuNanos() {
+        return ProcessCpu.nanos(process.toHandle());
+    }
+
     /** Kills the child at once. Used when a phase hangs. */
     void kill() {
         process.destroyForcibly();

@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToLongFunction;
 
 /**
  * One fan-out phase: one publisher JVM, N subscriber JVMs and (Framewire) a broker JVM, all fresh.
+ * {@link FanoutRunner} runs a phase per variant, number of subscribers and round.
  *
  * <ol>
  *   <li>Framewire: the broker starts. The publisher starts (JeroMQ: its PUB binds) and says where
@@ -18,7 +20,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       gets nothing until its connection is up), then the publisher runs the warm-up unmeasured.
  *   <li>The window: every process's counters are read at its start and at its end (each process reads
  *       its own clock), and the differences are the measurement: messages each subscriber received,
- *       and sequence numbers it skipped (lost); for the publisher, messages published.
+ *       and sequence numbers it skipped (lost); for the publisher, messages published. Right after the
+ *       counters, the harness reads every process's CPU time ({@link ProcessCpu}), so the CPU the
+ *       phase spent per message delivered is known too, whatever the machine's speed at the time.
  *   <li>The publisher stops and sends one last message. Framewire: the broker acknowledges it (so it
  *       holds everything before it), and every subscriber must then receive every message published,
  *       in order, without a gap, which checks the whole run, not only the window.
@@ -45,9 +49,10 @@ final class FanoutProbe {
      * @param window what each subscriber counted in the window ({@link FanoutCounts#since})
      * @param publishedInRun messages published over the whole run (Framewire; 0 where not checked)
      * @param run what each subscriber had counted at the end of the run, once drained (Framewire; empty for JeroMQ)
+     * @param cpu the CPU time the processes used in the window ({@link Cpu#since}), or null if it could not be read
      */
     record Result(int subscribers, long published, long publisherNanos, List<FanoutCounts> window,
-                  long publishedInRun, List<FanoutCounts> run) {
+                  long publishedInRun, List<FanoutCounts> run, Cpu cpu) {
 
         double publishedPerSecond() {
             return published * 1e9 / publisherNanos;
@@ -104,10 +109,46 @@ final class FanoutProbe {
         long runGaps() {
             return run.stream().mapToLong(FanoutCounts::gaps).sum();
         }
+
+        /**
+         * Nanoseconds of CPU time, of {@code part} of the processes ({@code Cpu::total} for all), per
+         * message the subscribers received in the window; NaN if the CPU time was not read.
+         */
+        double cpuPerMessage(ToLongFunction<Cpu> part) {
+            return cpu == null || received() == 0 ? Double.NaN : (double) part.applyAsLong(cpu) / received();
+        }
     }
 
-    /** The counters read at one moment: the publisher's, then each subscriber's. */
-    private record Marks(long publisherNanos, long published, List<FanoutCounts> subscribers) {}
+    /**
+     * The CPU time of a phase's processes in nanoseconds: at one moment, what each had used so far; as
+     * {@link #since}, what they used between two moments.
+     *
+     * @param publisher the publisher's
+     * @param broker the broker's (Framewire; 0 for JeroMQ, which has none)
+     * @param subscribers every subscriber's, together
+     * @param wallNanos the harness's {@link System#nanoTime()} when they were read (for {@link #since}: the time between)
+     */
+    record Cpu(long publisher, long broker, long subscribers, long wallNanos) {
+        long total() {
+            return publisher + broker + subscribers;
+        }
+
+        Cpu since(Cpu earlier) {
+            return new Cpu(publisher - earlier.publisher, broker - earlier.broker, subscribers - earlier.subscribers,
+                    wallNanos - earlier.wallNanos);
+        }
+
+        /** How many CPUs the processes kept busy on average, over {@link #since}'s interval. */
+        double cores() {
+            return (double) total() / wallNanos;
+        }
+    }
+
+    /**
+     * The counters read at one moment: the publisher's, then each subscriber's; then the CPU time of
+     * every process, or null if one could not be read.
+     */
+    private record Marks(long publisherNanos, long published, List<FanoutCounts> subscribers, Cpu cpu) {}
 
     static Result measure(FanoutVariant variant, int subscribers, BenchOptions options) throws Exception {
         List<ChildJvm> children = new CopyOnWriteArrayList<>();
@@ -134,8 +175,9 @@ final class FanoutProbe {
         String reader = FramewireEcho.readerArg(options.reader());
         String size = String.valueOf(options.fanoutSize());
         Endpoint endpoint = new Endpoint.Tcp(0);
+        ChildJvm broker = null;
         if (variant.framewire()) {
-            ChildJvm broker = start(children, "framewire broker", FramewireBroker.class, List.of(endpoint.toString(), reader));
+            broker = start(children, "framewire broker", FramewireBroker.class, List.of(endpoint.toString(), reader));
             endpoint = Endpoint.parse(broker.await(ChildServer.LISTENING, STARTUP).getFirst());
         }
         ChildJvm publisher = start(children, variant.label() + " publisher", FanoutPublisher.class,
@@ -152,9 +194,9 @@ final class FanoutProbe {
         sendAll(subscribers, FanoutSubscriber.FIRST);
         awaitAll(subscribers, FanoutSubscriber.FIRST, FIRST_MESSAGE);
         Thread.sleep(options.fanoutWarmup().toMillis());
-        Marks start = mark(publisher, subscribers);
+        Marks start = mark(broker, publisher, subscribers);
         Thread.sleep(options.fanoutDuration().toMillis());
-        Marks end = mark(publisher, subscribers);
+        Marks end = mark(broker, publisher, subscribers);
 
         publisher.send(FanoutPublisher.STOP);
         long last = Long.parseLong(publisher.await(FanoutPublisher.STOPPED, STOP).getFirst());
@@ -172,7 +214,8 @@ final class FanoutProbe {
             window.add(end.subscribers().get(i).since(start.subscribers().get(i)));
         }
         return new Result(count, end.published() - start.published(), end.publisherNanos() - start.publisherNanos(),
-                window, variant.framewire() ? last + 1 : 0, run);
+                window, variant.framewire() ? last + 1 : 0, run,
+                start.cpu() == null || end.cpu() == null ? null : end.cpu().since(start.cpu()));
     }
 
     private static ChildJvm start(List<ChildJvm> children, String name, Class<?> main, List<String> args) throws IOException {
@@ -181,8 +224,12 @@ final class FanoutProbe {
         return child;
     }
 
-    /** Asks every process first and only then reads the answers, so the counters are read as close together as can be. */
-    private static Marks mark(ChildJvm publisher, List<ChildJvm> subscribers) throws IOException, InterruptedException {
+    /**
+     * Asks every process first and only then reads the answers, so the counters are read as close
+     * together as can be; then reads every process's CPU time at once ({@code broker} is null for JeroMQ).
+     */
+    private static Marks mark(ChildJvm broker, ChildJvm publisher, List<ChildJvm> subscribers)
+            throws IOException, InterruptedException {
         publisher.send(FanoutPublisher.MARK);
         sendAll(subscribers, FanoutSubscriber.MARK);
         List<String> p = publisher.await(FanoutPublisher.MARK, ANSWER);
@@ -190,7 +237,22 @@ final class FanoutProbe {
         for (ChildJvm s : subscribers) {
             counts.add(FanoutCounts.parse(s.await(FanoutSubscriber.MARK, ANSWER)));
         }
-        return new Marks(Long.parseLong(p.get(0)), Long.parseLong(p.get(1)), counts);
+        return new Marks(Long.parseLong(p.get(0)), Long.parseLong(p.get(1)), counts, cpu(broker, publisher, subscribers));
+    }
+
+    /** Every process's CPU time so far, or null if one could not be read. */
+    private static Cpu cpu(ChildJvm broker, ChildJvm publisher, List<ChildJvm> subscribers) {
+        long wall = System.nanoTime();
+        long publisherCpu = publisher.cpuNanos();
+        long brokerCpu = broker == null ? 0 : broker.cpuNanos();
+        long subscribersCpu = 0;
+        boolean read = publisherCpu >= 0 && brokerCpu >= 0;
+        for (ChildJvm s : subscribers) {
+            long n = s.cpuNanos();
+            read &= n >= 0;
+            subscribersCpu += n;
+        }
+        return read ? new Cpu(publisherCpu, brokerCpu, subscribersCpu, wall) : null;
     }
 
     private static void sendAll(List<ChildJvm> children, String command) throws IOException {

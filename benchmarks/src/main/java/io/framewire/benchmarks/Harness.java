@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * table: unary echo for Framewire, a raw-socket floor and gRPC-Java, over TCP loopback and AF_UNIX
  * with this JVM as the client; server streaming over TCP for Framewire (pulled and pushed) and
  * gRPC-Java, this JVM the client; and pub/sub fan-out over TCP for Framewire and JeroMQ, with the
- * publisher and every subscriber in a JVM of its own.
+ * publisher and every subscriber in a JVM of its own, the variants interleaved in rounds.
  *
  * <pre>
  * ./mvnw -q -B -pl benchmarks -am -Pbench -DskipTests package -Dbench.args="--duration=10"
@@ -125,12 +125,7 @@ public final class Harness {
 
     private static List<FanoutResults> runFanout(BenchOptions options) {
         System.out.println("fanout:");
-        FanoutRunner runner = new FanoutRunner(options);
-        List<FanoutResults> results = new ArrayList<>();
-        for (FanoutVariant variant : options.fanoutSystems()) {
-            results.add(runner.run(variant));
-        }
-        return results;
+        return new FanoutRunner(options).run();
     }
 
     /** The one-minute system load average, or -1 where the platform has none. */
@@ -231,6 +226,14 @@ public final class Harness {
                 ReportTable.size(o.fanoutSize()), FramewireFanout.TOPIC,
                 o.subscribers().stream().map(String::valueOf).collect(Collectors.joining(" or ")),
                 o.fanoutWarmup().toSeconds(), o.fanoutDuration().toSeconds());
+        System.out.printf(Locale.ROOT, "  rounds      per subscriber count, %d round%s, each a phase per variant, back to back, in an order that%n"
+                + "              rotates by one each round (round 1: %s; round 2 starts with the second).%n"
+                + "              The machine's speed drifts over minutes: the table shows medians over the rounds, and each ratio%n"
+                + "              also per round, of two phases run close together%n",
+                o.fanoutRounds(), o.fanoutRounds() == 1 ? "" : "s",
+                o.fanoutSystems().stream().map(FanoutVariant::label).collect(Collectors.joining(", ")));
+        System.out.printf(Locale.ROOT, "  cpu time    of each process of a phase, read by the harness right after the window's counters, from%n"
+                + "              %s%n", ProcessCpu.source());
         if (o.fanoutSystems().stream().anyMatch(FanoutVariant::framewire)) {
             System.out.printf(Locale.ROOT, "  framewire   broker in a server JVM of its own (a Server with no services); subscriptions: %s%n",
                     FramewireFanout.describe());
