@@ -3,6 +3,7 @@ package io.framewire.internal;
 import io.framewire.Status;
 import io.framewire.protocol.Metadata;
 import io.framewire.protocol.StatusCode;
+import io.framewire.protocol.TopicMessage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,9 +59,12 @@ final class Broker {
     Status publish(String topic, String replyTo, Metadata metadata, byte[] data, DeferredOffers deferred,
                    Wakeups wakeups) throws InterruptedException {
         List<BrokerSubscription> matched = index.match(topic);
+        // Going to several subscriptions, the message is encoded once for all their frames.
+        BrokerSubscription.Offered m = new BrokerSubscription.Offered(matched.size() > 1
+                ? TopicMessage.encodedOnce(topic, replyTo, metadata, data)
+                : TopicMessage.of(topic, replyTo, metadata, data), false);
         if (deferred != null) {
             if (wakeups != null && !matched.isEmpty() && allPlain(matched)) {
-                BrokerSubscription.Offered m = new BrokerSubscription.Offered(topic, replyTo, metadata, data, false);
                 boolean first = false;
                 for (int i = 0; i < matched.size(); i++) {
                     first |= deferred.add(matched.get(i), m);
@@ -72,8 +76,10 @@ final class Broker {
         }
         if (matched.isEmpty()) {
             if (!replyTo.isEmpty()) {
+                BrokerSubscription.Offered none = new BrokerSubscription.Offered(
+                        TopicMessage.of(replyTo, "", Metadata.EMPTY, new byte[0]), true);
                 for (BrokerSubscription s : index.match(replyTo)) {
-                    s.offer(replyTo, "", Metadata.EMPTY, new byte[0], true);
+                    s.offer(none);
                 }
             }
             return Status.OK;
@@ -82,7 +88,7 @@ final class Broker {
         Map<String, List<BrokerSubscription>> groups = null;
         for (BrokerSubscription s : matched) {
             if (s.queueGroup.isEmpty()) {
-                timedOut += deliver(s, topic, replyTo, metadata, data);
+                timedOut += deliver(s, m);
             } else {
                 if (groups == null) {
                     groups = new LinkedHashMap<>();
@@ -92,7 +98,7 @@ final class Broker {
         }
         if (groups != null) {
             for (Map.Entry<String, List<BrokerSubscription>> g : groups.entrySet()) {
-                timedOut += deliver(pick(g.getKey(), g.getValue(), data.length), topic, replyTo, metadata, data);
+                timedOut += deliver(pick(g.getKey(), g.getValue(), data.length), m);
             }
         }
         if (timedOut > 0) {
@@ -111,9 +117,8 @@ final class Broker {
         return true;
     }
 
-    private static int deliver(BrokerSubscription s, String topic, String replyTo, Metadata md, byte[] data)
-            throws InterruptedException {
-        return s.offer(topic, replyTo, md, data, false) == BrokerSubscription.Outcome.TIMED_OUT ? 1 : 0;
+    private static int deliver(BrokerSubscription s, BrokerSubscription.Offered m) throws InterruptedException {
+        return s.offer(m) == BrokerSubscription.Outcome.TIMED_OUT ? 1 : 0;
     }
 
     /** The group's next member in turn, preferring one with room. */

@@ -4,8 +4,8 @@ import io.framewire.protocol.Frame;
 import io.framewire.protocol.FrameEncoder;
 import io.framewire.protocol.FrameLayout;
 import io.framewire.protocol.GapReason;
-import io.framewire.protocol.Metadata;
 import io.framewire.protocol.OverflowPolicy;
+import io.framewire.protocol.TopicMessage;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -55,9 +55,16 @@ final class BrokerSubscription extends OutboundSource {
     private final long blockTimeoutNanos;
 
     // Guarded by the subscriber's outbound lock.
+    /**
+     * {@link Offered} messages, shared with the other subscriptions they went to, and {@link GapEntry}s.
+     * Their sequence numbers run on without a hole from {@link #headSequence}, so a message needs no
+     * per-subscription object until its frame is written.
+     */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private long credit;
     private long nextSequence = 1;
+    /** The sequence number of the queue's head: its message's, or its gap's first. */
+    private long headSequence = 1;
     private int queuedMessages;
     private long queuedBytes;
     private boolean closed;
@@ -98,15 +105,14 @@ final class BrokerSubscription extends OutboundSource {
     }
 
     /** A message offered to subscriptions: one per publish, shared by every subscription it goes to. */
-    record Offered(String topic, String replyTo, Metadata metadata, byte[] data, boolean noResponders) {}
+    record Offered(TopicMessage message, boolean noResponders) {}
 
     /**
      * Assigns the message a sequence number and queues it, or applies the overflow policy. Runs on the
      * publisher's thread; with BLOCK it may wait up to the block timeout.
      */
-    Outcome offer(String topic, String replyTo, Metadata metadata, byte[] data, boolean noResponders)
-            throws InterruptedException {
-        return offerAll(List.of(new Offered(topic, replyTo, metadata, data, noResponders)));
+    Outcome offer(Offered m) throws InterruptedException {
+        return offerAll(List.of(m));
     }
 
     /**
@@ -146,7 +152,7 @@ final class BrokerSubscription extends OutboundSource {
 
     /** One message of {@link #offerAll}, with the outbound lock held. */
     private Outcome offerLocked(Offered m) throws InterruptedException {
-        long size = m.data().length;
+        long size = m.message().data().length;
         Outbound o = out();
         if (closed) {
             return Outcome.CLOSED;
@@ -165,7 +171,7 @@ final class BrokerSubscription extends OutboundSource {
         }
         long seq = nextSequence++;
         if (hasRoom(size)) {
-            queue.add(new Frame.Deliver(id, m.noResponders(), seq, m.topic(), m.replyTo(), m.metadata(), m.data()));
+            queue.add(m);
             queuedMessages++;
             queuedBytes += size;
             return Outcome.QUEUED;
@@ -184,7 +190,7 @@ final class BrokerSubscription extends OutboundSource {
                     dropOldest();
                 }
                 if (hasRoom(size)) {
-                    queue.add(new Frame.Deliver(id, m.noResponders(), seq, m.topic(), m.replyTo(), m.metadata(), m.data()));
+                    queue.add(m);
                     queuedMessages++;
                     queuedBytes += size;
                     yield Outcome.QUEUED;
@@ -206,14 +212,7 @@ final class BrokerSubscription extends OutboundSource {
 
     /** The first sequence number still queued (a message or a gap), or {@code next} if nothing is. */
     private long firstQueuedSequence(long next) {
-        Object head = queue.peekFirst();
-        if (head instanceof GapEntry g) {
-            return g.first;
-        }
-        if (head instanceof Frame.Deliver d) {
-            return d.sequence();
-        }
-        return next;
+        return queue.isEmpty() ? next : headSequence;
     }
 
     private void addGapAtTail(long seq, GapReason reason) {
@@ -230,14 +229,15 @@ final class BrokerSubscription extends OutboundSource {
      */
     private void dropOldest() {
         ArrayDeque<GapEntry> leading = new ArrayDeque<>();
+        long seq = headSequence;
         while (queue.peekFirst() instanceof GapEntry g) {
             leading.addLast(g);
             queue.pollFirst();
+            seq = g.last + 1;
         }
-        Frame.Deliver oldest = (Frame.Deliver) queue.pollFirst();
+        Offered oldest = (Offered) queue.pollFirst();
         queuedMessages--;
-        queuedBytes -= oldest.data().length;
-        long seq = oldest.sequence();
+        queuedBytes -= oldest.message().data().length;
         GapEntry last = leading.peekLast();
         if (last != null && last.reason == GapReason.DROPPED_OLDEST && last.last == seq - 1) {
             last.last = seq;
@@ -297,11 +297,12 @@ final class BrokerSubscription extends OutboundSource {
             Frame f;
             if (head instanceof GapEntry g) {
                 f = new Frame.Gap(id, g.first, g.last, g.reason);
-            } else if (head instanceof Frame.Deliver d && credit > 0) {
-                f = d;
+                headSequence = g.last + 1;
+            } else if (head instanceof Offered m && credit > 0) {
+                f = new Frame.Deliver(id, m.noResponders(), headSequence++, m.message());
                 credit--;
                 queuedMessages--;
-                queuedBytes -= d.data().length;
+                queuedBytes -= m.message().data().length;
             } else {
                 break;
             }

@@ -324,15 +324,35 @@ public sealed interface Frame {
         }
     }
 
-    /** Delivers a message of a subscription, with its per-subscription sequence number. */
-    record Deliver(int subscriptionId, boolean noResponders, long sequence, String topic, String replyTo,
-                   Metadata metadata, byte[] data) implements Frame {
+    /**
+     * Delivers a message of a subscription, with its per-subscription sequence number. One publish
+     * fanned out to many subscriptions shares one {@link TopicMessage} among their frames.
+     */
+    record Deliver(int subscriptionId, boolean noResponders, long sequence, TopicMessage message) implements Frame {
         public Deliver {
             checkNonZeroStreamId(subscriptionId);
-            Objects.requireNonNull(topic, "topic");
-            Objects.requireNonNull(replyTo, "replyTo");
-            Objects.requireNonNull(metadata, "metadata");
-            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(message, "message");
+        }
+
+        public Deliver(int subscriptionId, boolean noResponders, long sequence, String topic, String replyTo,
+                       Metadata metadata, byte[] data) {
+            this(subscriptionId, noResponders, sequence, TopicMessage.of(topic, replyTo, metadata, data));
+        }
+
+        public String topic() {
+            return message.topic();
+        }
+
+        public String replyTo() {
+            return message.replyTo();
+        }
+
+        public Metadata metadata() {
+            return message.metadata();
+        }
+
+        public byte[] data() {
+            return message.data();
         }
 
         public FrameType type() {
@@ -348,21 +368,9 @@ public sealed interface Frame {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof Deliver d && d.subscriptionId == subscriptionId && d.noResponders == noResponders
-                    && d.sequence == sequence && d.topic.equals(topic) && d.replyTo.equals(replyTo)
-                    && d.metadata.equals(metadata) && Arrays.equals(d.data, data);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(subscriptionId, noResponders, sequence, topic, replyTo, metadata, Arrays.hashCode(data));
-        }
-
-        @Override
         public String toString() {
             return "Deliver[subscriptionId=" + subscriptionId + ", noResponders=" + noResponders + ", sequence="
-                    + sequence + ", topic=" + topic + ", replyTo=" + replyTo + ", data=" + data.length + " bytes]";
+                    + sequence + ", " + message + "]";
         }
     }
 

@@ -88,7 +88,8 @@ public final class FrameEncoder {
      */
     private static int quickPayloadBound(Frame frame) {
         return switch (frame) {
-            case Frame.Deliver d -> strBound(d.topic(), d.replyTo(), 8 + d.metadata().encodedSize() + d.data().length);
+            case Frame.Deliver d -> d.message().encoded() != null ? 8 + d.message().encoded().length
+                    : strBound(d.topic(), d.replyTo(), 8 + d.metadata().encodedSize() + d.data().length);
             case Frame.Publish p -> strBound(p.topic(), p.replyTo(), p.metadata().encodedSize() + p.data().length);
             default -> -1;
         };
@@ -160,18 +161,15 @@ public final class FrameEncoder {
                 dst.putInt(s.initialCredit());
             }
             case Frame.Unsubscribe ignored -> { }
-            case Frame.Publish p -> {
-                putStr16(dst, p.topic());
-                putStr16(dst, p.replyTo());
-                putMetadata(dst, p.metadata());
-                dst.put(p.data());
-            }
+            case Frame.Publish p -> putTopicMessage(dst, p.topic(), p.replyTo(), p.metadata(), p.data());
             case Frame.Deliver d -> {
                 dst.putLong(d.sequence());
-                putStr16(dst, d.topic());
-                putStr16(dst, d.replyTo());
-                putMetadata(dst, d.metadata());
-                dst.put(d.data());
+                byte[] encoded = d.message().encoded();
+                if (encoded != null) {
+                    dst.put(encoded);
+                } else {
+                    putTopicMessage(dst, d.topic(), d.replyTo(), d.metadata(), d.data());
+                }
             }
             case Frame.Gap g -> {
                 dst.putLong(g.firstSequence());
@@ -189,7 +187,6 @@ public final class FrameEncoder {
         }
     }
 
-    /** Payload bytes of {@code frame}: what follows the 10-byte header. */
     /** Bytes of {@code frame}'s payload: {@link #encodedLength} without the header. */
     public static int payloadLength(Frame frame) {
         return switch (frame) {
@@ -208,14 +205,31 @@ public final class FrameEncoder {
             case Frame.Cancel c -> 1 + str16Length(c.message());
             case Frame.Subscribe s -> str16Length(s.pattern()) + str16Length(s.queueGroup()) + 1 + 16;
             case Frame.Unsubscribe u -> 0;
-            case Frame.Publish p -> str16Length(p.topic()) + str16Length(p.replyTo()) + p.metadata().encodedSize()
-                    + p.data().length;
-            case Frame.Deliver d -> 8 + str16Length(d.topic()) + str16Length(d.replyTo()) + d.metadata().encodedSize()
-                    + d.data().length;
+            case Frame.Publish p -> topicMessageLength(p.topic(), p.replyTo(), p.metadata(), p.data());
+            case Frame.Deliver d -> 8 + (d.message().encoded() != null ? d.message().encoded().length
+                    : topicMessageLength(d.topic(), d.replyTo(), d.metadata(), d.data()));
             case Frame.Gap g -> 17;
             case Frame.Ack a -> 1 + str16Length(a.message());
             case Frame.SubscriptionEnd e -> 1 + str16Length(e.message());
         };
+    }
+
+    /** What a PUBLISH carries, and a DELIVER after its sequence number, as one array: for {@link TopicMessage}. */
+    static byte[] encodeTopicMessage(String topic, String replyTo, Metadata metadata, byte[] data) {
+        byte[] out = new byte[topicMessageLength(topic, replyTo, metadata, data)];
+        putTopicMessage(ByteBuffer.wrap(out), topic, replyTo, metadata, data);
+        return out;
+    }
+
+    private static int topicMessageLength(String topic, String replyTo, Metadata metadata, byte[] data) {
+        return str16Length(topic) + str16Length(replyTo) + metadata.encodedSize() + data.length;
+    }
+
+    private static void putTopicMessage(ByteBuffer dst, String topic, String replyTo, Metadata metadata, byte[] data) {
+        putStr16(dst, topic);
+        putStr16(dst, replyTo);
+        putMetadata(dst, metadata);
+        dst.put(data);
     }
 
     private static int str16Length(String s) {

@@ -21,7 +21,36 @@ class FrameEncoderTryEncodeTest {
         all.add(new Frame.Deliver(7, false, 43, "é.first", "reply.ü", Metadata.EMPTY, new byte[0]));
         all.add(new Frame.Deliver(7, false, 44, "x".repeat(0xFFFF / 3 + 1), "", Metadata.EMPTY, new byte[0]));
         all.add(new Frame.Publish(0, "emoji.😀", "r\uD800x", Metadata.EMPTY, new byte[3]));
+        all.addAll(encodedOnce(all));
         return all;
+    }
+
+    /** Each DELIVER of {@code frames} again, with its message encoded ahead, as a broker's fan-out has it. */
+    private static List<Frame> encodedOnce(List<Frame> frames) {
+        List<Frame> out = new ArrayList<>();
+        for (Frame f : frames) {
+            if (f instanceof Frame.Deliver d) {
+                out.add(new Frame.Deliver(d.subscriptionId(), d.noResponders(), d.sequence(),
+                        TopicMessage.encodedOnce(d.topic(), d.replyTo(), d.metadata(), d.data())));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aMessageEncodedOnceIsWrittenAsItWouldBeEncodedPerFrame() {
+        Metadata md = Metadata.builder().put("k", "v").putBinary("k-bin", new byte[] {0, 1, 2}).build();
+        TopicMessage shared = TopicMessage.encodedOnce("orders.é.eu", "_INBOX.42", md, new byte[] {9, 8, 7});
+        for (int sub : new int[] {1, 7, Integer.MAX_VALUE}) {
+            for (boolean noResponders : new boolean[] {false, true}) {
+                Frame.Deliver once = new Frame.Deliver(sub, noResponders, 1L << 40 | sub, shared);
+                Frame.Deliver perFrame = new Frame.Deliver(sub, noResponders, 1L << 40 | sub,
+                        "orders.é.eu", "_INBOX.42", md, new byte[] {9, 8, 7});
+                assertEquals(perFrame, once);
+                assertEquals(FrameEncoder.encodedLength(perFrame), FrameEncoder.encodedLength(once));
+                assertArrayEquals(FrameEncoder.encode(perFrame), FrameEncoder.encode(once));
+            }
+        }
     }
 
     @Test
