@@ -59,12 +59,9 @@ final class Broker {
     Status publish(String topic, String replyTo, Metadata metadata, byte[] data, DeferredOffers deferred,
                    Wakeups wakeups) throws InterruptedException {
         List<BrokerSubscription> matched = index.match(topic);
-        // Going to several subscriptions, the message is encoded once for all their frames.
-        BrokerSubscription.Offered m = new BrokerSubscription.Offered(matched.size() > 1
-                ? TopicMessage.encodedOnce(topic, replyTo, metadata, data)
-                : TopicMessage.of(topic, replyTo, metadata, data), false);
         if (deferred != null) {
             if (wakeups != null && !matched.isEmpty() && allPlain(matched)) {
+                BrokerSubscription.Offered m = offered(matched, topic, replyTo, metadata, data);
                 boolean first = false;
                 for (int i = 0; i < matched.size(); i++) {
                     first |= deferred.add(matched.get(i), m);
@@ -84,6 +81,7 @@ final class Broker {
             }
             return Status.OK;
         }
+        BrokerSubscription.Offered m = offered(matched, topic, replyTo, metadata, data);
         int timedOut = 0;
         Map<String, List<BrokerSubscription>> groups = null;
         for (BrokerSubscription s : matched) {
@@ -106,6 +104,14 @@ final class Broker {
                     + "' stayed full past their block timeout; the message was dropped for them");
         }
         return Status.OK;
+    }
+
+    /** The message as its subscriptions share it: encoded once for all their frames when there are several. */
+    private static BrokerSubscription.Offered offered(List<BrokerSubscription> matched, String topic, String replyTo,
+                                                      Metadata metadata, byte[] data) {
+        return new BrokerSubscription.Offered(matched.size() > 1
+                ? TopicMessage.encodedOnce(topic, replyTo, metadata, data)
+                : TopicMessage.of(topic, replyTo, metadata, data), false);
     }
 
     private static boolean allPlain(List<BrokerSubscription> matched) {

@@ -10,7 +10,15 @@ import java.util.Objects;
  * {@linkplain #encodedOnce encoded once} for all of them: each frame then costs a header, a sequence
  * number and one copy of these bytes, not another pass over the strings.
  *
- * <p>Immutable, apart from the array rule of {@link Frame}: {@code data} is shared, not copied.
+ * <p>Immutable, apart from the array rule of {@link Frame}: {@code data} is shared, not copied, and
+ * must not change afterwards. So any thread may read it: a broker's reader builds one per publish and
+ * the writers of every subscriber connection encode their frames from it at once.
+ *
+ * <pre>{@code
+ * TopicMessage m = TopicMessage.encodedOnce("orders.eu", "", Metadata.EMPTY, payload);
+ * Frame first = new Frame.Deliver(subscriptionA, false, seqA, m);
+ * Frame second = new Frame.Deliver(subscriptionB, false, seqB, m); // same bytes, copied, not re-encoded
+ * }</pre>
  */
 public final class TopicMessage {
     private final String topic;
