@@ -371,7 +371,7 @@ public final class Client implements AutoCloseable {
             TransportOptions opts = transportOptions != null ? transportOptions : transport.defaultOptions();
             Executor callbacks = callbackExecutor != null ? callbackExecutor
                     : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-callback").factory());
-            SessionConfig config = new SessionConfig(settings.build(), maxQueuedBytes, 64 * 1024, callbacks);
+            SessionConfig config = SessionConfig.forClient(settings.build(), maxQueuedBytes, callbacks);
             ClientCore core = new ClientCore(address, transport, opts, connectTimeout, config, interceptors);
             core.connect();
             return new Client(core);

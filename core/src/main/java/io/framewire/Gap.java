@@ -26,7 +26,9 @@ public record Gap(long afterSequence, long lostCount, Reason reason) implements 
         /** The queue overflowed under the DISCONNECT policy: these were queued when the broker disconnected. */
         SLOW_CONSUMER,
         /** The connection was lost; the client reconnected and subscribed again. */
-        RECONNECT
+        RECONNECT,
+        /** The message was larger than this client accepts in a frame (its MAX_FRAME_SIZE setting). */
+        TOO_LARGE
     }
 
     /** The first lost sequence number. */

@@ -86,7 +86,13 @@ public final class MethodDescriptor<Req, Resp> {
         Objects.requireNonNull(fullName, "fullName");
         int slash = fullName.indexOf('/');
         if (slash <= 0 || slash == fullName.length() - 1 || fullName.indexOf('/', slash + 1) >= 0) {
-            throw new IllegalArgumentException("method name must be 'package.Service/Method', got '" + fullName + "'");
+            String shown = fullName.length() > 100 ? fullName.substring(0, 100) + "..." : fullName;
+            throw new IllegalArgumentException("method name must be 'package.Service/Method', got '" + shown + "'");
+        }
+        int bytes = fullName.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > io.framewire.protocol.FrameLayout.MAX_STR16_BYTES) {
+            throw new IllegalArgumentException("method name of " + bytes + " UTF-8 bytes is longer than the "
+                    + io.framewire.protocol.FrameLayout.MAX_STR16_BYTES + " a CALL frame can carry");
         }
         return fullName;
     }

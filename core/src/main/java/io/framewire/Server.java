@@ -76,7 +76,7 @@ public final class Server implements AutoCloseable {
             }
             started = true;
             for (Map.Entry<Address, TransportOptions> e : toListen) {
-                listeners.add(Listening.start(e.getKey(), e.getValue(), runtime));
+                listeners.add(Listening.start(e.getKey(), e.getValue(), runtime, this::shutdownNow));
             }
         } catch (RuntimeException e) {
             listeners.forEach(Listening::close);
@@ -118,7 +118,7 @@ public final class Server implements AutoCloseable {
             }
             if (localClient == null) {
                 Listening local = Listening.start(Address.parse("inproc://framewire-local-" + java.util.UUID.randomUUID()),
-                        null, runtime);
+                        null, runtime, this::shutdownNow);
                 localListener = local;
                 localClient = Client.connect(local.boundAddress().toString());
             }
@@ -147,6 +147,20 @@ public final class Server implements AutoCloseable {
     /** Open connections right now. */
     public int connectionCount() {
         return runtime.sessionCount();
+    }
+
+    /**
+     * Bytes the connections hold against the memory budget ({@link ServerLimits#memoryBudget()}) right
+     * now, rounded up to whole reservations: what they have read and not consumed, what waits to be
+     * written, their buffers.
+     */
+    public long memoryInUse() {
+        return runtime.memoryInUse();
+    }
+
+    /** Connections closed so far because the memory budget ran out. */
+    public long connectionsShed() {
+        return runtime.connectionsShed();
     }
 
     /** Stops accepting and drains: GOAWAY to every client; calls in flight finish. Returns at once. */
@@ -223,11 +237,7 @@ public final class Server implements AutoCloseable {
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
         private final Settings.Builder settings = Settings.builder();
         private Executor executor;
-        private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private long maxQueuedBytes = 4 << 20;
-        private int maxSubscriptionsPerConnection = 1024;
-        private int maxSubscriptionMessages = 100_000;
-        private long maxSubscriptionBytes = 64 << 20;
+        private ServerLimits limits = ServerLimits.defaults();
 
         private Builder() {}
 
@@ -266,12 +276,18 @@ public final class Server implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The server's own limits: connections, memory, timeouts, queues (see {@link ServerLimits}).
+         * Replaces the limits set so far, including by the shorthands below.
+         */
+        public Builder limits(ServerLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         /** How long a new connection may take to send its HELLO before it is closed; 10 seconds by default. */
         public Builder handshakeTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("handshake timeout must be positive");
-            }
-            this.handshakeTimeout = timeout;
+            this.limits = limits.withHandshakeTimeout(timeout);
             return this;
         }
 
@@ -289,25 +305,19 @@ public final class Server implements AutoCloseable {
 
         /** Bytes per connection that may wait to be written before handlers block; 4 MiB by default. */
         public Builder maxQueuedBytes(long bytes) {
-            if (bytes < 64 * 1024) {
-                throw new IllegalArgumentException("maxQueuedBytes must be at least 64 KiB");
-            }
-            this.maxQueuedBytes = bytes;
+            this.limits = limits.withMaxQueuedBytesPerConnection(bytes);
             return this;
         }
 
         /**
          * The broker's limits: subscriptions per connection (1,024 by default), and the largest queue a
          * subscription may ask for, in messages (100,000) and payload bytes (64 MiB). They bound what
-         * slow or hostile subscribers can make the server hold.
+         * slow or hostile subscribers can make the server hold. Shorthand for the same
+         * {@link ServerLimits}.
          */
         public Builder subscriptionLimits(int perConnection, int maxMessages, long maxBytes) {
-            if (perConnection < 1 || maxMessages < 1 || maxBytes < 1) {
-                throw new IllegalArgumentException("subscription limits must be at least 1");
-            }
-            this.maxSubscriptionsPerConnection = perConnection;
-            this.maxSubscriptionMessages = maxMessages;
-            this.maxSubscriptionBytes = maxBytes;
+            this.limits = limits.withMaxSubscriptionsPerConnection(perConnection)
+                    .withMaxSubscriptionQueue(maxMessages, maxBytes);
             return this;
         }
 
@@ -317,9 +327,10 @@ public final class Server implements AutoCloseable {
             }
             Executor handlers = executor != null ? executor
                     : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-handler").factory());
-            SessionConfig config = new SessionConfig(settings.build(), maxQueuedBytes, 64 * 1024, handlers);
-            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, handshakeTimeout,
-                    maxSubscriptionsPerConnection, maxSubscriptionMessages, maxSubscriptionBytes);
+            SessionConfig config = new SessionConfig(settings.build(), limits.maxQueuedBytesPerConnection(), 64 * 1024,
+                    handlers, limits.maxControlBytesPerConnection(), limits.maxPingsPerSecond(), limits.idleTimeout(),
+                    limits.frameTimeout());
+            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, limits);
             return new Server(runtime, List.copyOf(addresses));
         }
     }

@@ -16,77 +16,69 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every matching subscription without a queue group, and to one member of each matching queue group
  * (taking turns, and skipping members whose queue is full while another has room). Thread-safe:
  * publishes run concurrently on their publishers' threads.
+ *
+ * <p>A publish is resolved once ({@link #resolve}) into a {@link Job}: the message and the
+ * subscriptions it goes to. A connection's reader runs the job without waiting; if a BLOCK
+ * subscription is full, the rest of the job is finished by a thread that may wait (see
+ * {@link InboundPublishes}), so no reader ever waits on another client's behalf.
  */
 final class Broker {
     private final SubscriptionIndex<BrokerSubscription> index = new SubscriptionIndex<>();
-    private final Map<String, AtomicInteger> groupTurns = new ConcurrentHashMap<>();
-    final int maxSubscriptionsPerConnection;
-    final int maxQueueMessages;
-    final long maxQueueBytes;
+    /** Queue groups with members: whose turn it is next. A group goes when its last member does. */
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
 
-    Broker(int maxSubscriptionsPerConnection, int maxQueueMessages, long maxQueueBytes) {
-        this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
-        this.maxQueueMessages = maxQueueMessages;
-        this.maxQueueBytes = maxQueueBytes;
+    private static final class Group {
+        final AtomicInteger turn = new AtomicInteger();
+        int members; // changed inside the map's compute, so under its bin's lock
     }
 
     void add(BrokerSubscription s) {
+        if (!s.queueGroup.isEmpty()) {
+            groups.compute(s.queueGroup, (k, g) -> {
+                Group group = g == null ? new Group() : g;
+                group.members++;
+                return group;
+            });
+        }
         index.add(s.pattern, s);
     }
 
+    /** Removes {@code s}; idempotent. */
     void remove(BrokerSubscription s) {
-        index.remove(s.pattern, s);
+        if (index.remove(s.pattern, s) && !s.queueGroup.isEmpty()) {
+            groups.computeIfPresent(s.queueGroup, (k, g) -> --g.members <= 0 ? null : g);
+        }
+    }
+
+    /** The subscriptions matching {@code topic}, for a caller that defers plain offers. */
+    List<BrokerSubscription> match(String topic) {
+        return index.match(topic);
     }
 
     /**
-     * Delivers a message to every matching subscription, on the calling thread (which BLOCK
-     * subscriptions may hold up to their timeouts). A request (non-empty {@code replyTo}) that matches
-     * nothing is answered at once with a no-responders delivery to its reply topic.
+     * What a publish amounts to: the subscriptions it goes to (a member of each queue group chosen
+     * now) and the message they share. A request (non-empty {@code replyTo}) that matches nothing
+     * becomes a job delivering the no-responders notice to the reply topic's subscriptions.
      *
-     * @return OK, or RESOURCE_EXHAUSTED if a BLOCK subscription stayed full past its timeout
+     * @param size the message's encoded size: the PUBLISH frame's payload length
      */
-    Status publish(String topic, String replyTo, Metadata metadata, byte[] data) throws InterruptedException {
-        return publish(topic, replyTo, metadata, data, null, null);
-    }
-
-    /**
-     * {@link #publish(String, String, Metadata, byte[])} from a connection's reader, for a publish whose
-     * result nobody waits for: when every match is a plain subscription, the offers are deferred to the
-     * reader's end of read ({@code deferred}, counted in {@code wakeups}) and the result is OK. Otherwise
-     * (or with {@code wakeups} null, for a publish that waits for its result) the deferred offers are
-     * made first, so this publisher's messages keep their order.
-     */
-    Status publish(String topic, String replyTo, Metadata metadata, byte[] data, DeferredOffers deferred,
-                   Wakeups wakeups) throws InterruptedException {
+    Job resolve(String topic, String replyTo, Metadata metadata, byte[] data, int size) {
         List<BrokerSubscription> matched = index.match(topic);
-        if (deferred != null) {
-            if (wakeups != null && !matched.isEmpty() && allPlain(matched)) {
-                BrokerSubscription.Offered m = offered(matched, topic, replyTo, metadata, data);
-                boolean first = false;
-                for (int i = 0; i < matched.size(); i++) {
-                    first |= deferred.add(matched.get(i), m);
-                }
-                wakeups.added(deferred, first);
-                return Status.OK;
-            }
-            deferred.pay();
-        }
         if (matched.isEmpty()) {
-            if (!replyTo.isEmpty()) {
-                BrokerSubscription.Offered none = new BrokerSubscription.Offered(
-                        TopicMessage.of(replyTo, "", Metadata.EMPTY, new byte[0]), true);
-                for (BrokerSubscription s : index.match(replyTo)) {
-                    s.offer(none);
-                }
+            if (replyTo.isEmpty()) {
+                return new Job(topic, null, List.of());
             }
-            return Status.OK;
+            TopicMessage none = TopicMessage.of(replyTo, "", Metadata.EMPTY, new byte[0]);
+            int noneSize = io.framewire.protocol.FrameEncoder.payloadLength(
+                    new io.framewire.protocol.Frame.Publish(0, replyTo, "", Metadata.EMPTY, new byte[0]));
+            return new Job(topic, new BrokerSubscription.Offered(none, true, noneSize), index.match(replyTo));
         }
-        BrokerSubscription.Offered m = offered(matched, topic, replyTo, metadata, data);
-        int timedOut = 0;
+        BrokerSubscription.Offered m = offered(matched, topic, replyTo, metadata, data, size);
+        List<BrokerSubscription> targets = new ArrayList<>(matched.size());
         Map<String, List<BrokerSubscription>> groups = null;
         for (BrokerSubscription s : matched) {
             if (s.queueGroup.isEmpty()) {
-                timedOut += deliver(s, m);
+                targets.add(s);
             } else {
                 if (groups == null) {
                     groups = new LinkedHashMap<>();
@@ -96,25 +88,21 @@ final class Broker {
         }
         if (groups != null) {
             for (Map.Entry<String, List<BrokerSubscription>> g : groups.entrySet()) {
-                timedOut += deliver(pick(g.getKey(), g.getValue(), data.length), m);
+                targets.add(pick(g.getKey(), g.getValue(), size));
             }
         }
-        if (timedOut > 0) {
-            return Status.of(StatusCode.RESOURCE_EXHAUSTED, timedOut + " BLOCK subscription(s) on '" + topic
-                    + "' stayed full past their block timeout; the message was dropped for them");
-        }
-        return Status.OK;
+        return new Job(topic, m, targets);
     }
 
     /** The message as its subscriptions share it: encoded once for all their frames when there are several. */
-    private static BrokerSubscription.Offered offered(List<BrokerSubscription> matched, String topic, String replyTo,
-                                                      Metadata metadata, byte[] data) {
+    static BrokerSubscription.Offered offered(List<BrokerSubscription> matched, String topic, String replyTo,
+                                              Metadata metadata, byte[] data, int size) {
         return new BrokerSubscription.Offered(matched.size() > 1
                 ? TopicMessage.encodedOnce(topic, replyTo, metadata, data)
-                : TopicMessage.of(topic, replyTo, metadata, data), false);
+                : TopicMessage.of(topic, replyTo, metadata, data), false, size);
     }
 
-    private static boolean allPlain(List<BrokerSubscription> matched) {
+    static boolean allPlain(List<BrokerSubscription> matched) {
         for (int i = 0; i < matched.size(); i++) {
             if (!matched.get(i).queueGroup.isEmpty()) {
                 return false;
@@ -123,14 +111,11 @@ final class Broker {
         return true;
     }
 
-    private static int deliver(BrokerSubscription s, BrokerSubscription.Offered m) throws InterruptedException {
-        return s.offer(m) == BrokerSubscription.Outcome.TIMED_OUT ? 1 : 0;
-    }
-
     /** The group's next member in turn, preferring one with room. */
     private BrokerSubscription pick(String group, List<BrokerSubscription> members, int size) {
         int n = members.size();
-        int start = Math.floorMod(groupTurns.computeIfAbsent(group, g -> new AtomicInteger()).getAndIncrement(), n);
+        Group g = groups.get(group);
+        int start = g == null ? 0 : Math.floorMod(g.turn.getAndIncrement(), n);
         for (int i = 0; i < n; i++) {
             BrokerSubscription m = members.get((start + i) % n);
             if (m.hasRoomHint(size)) {
@@ -138,5 +123,57 @@ final class Broker {
             }
         }
         return members.get(start);
+    }
+
+    /**
+     * One publish on its way to its subscriptions, offered to them in order; resumable where an offer
+     * would have had to wait. Used by one thread at a time.
+     */
+    static final class Job {
+        private final String topic;
+        private final BrokerSubscription.Offered message;
+        private final List<BrokerSubscription> targets;
+        private int next;
+        private int timedOut;
+        private int tooLarge;
+
+        Job(String topic, BrokerSubscription.Offered message, List<BrokerSubscription> targets) {
+            this.topic = topic;
+            this.message = message;
+            this.targets = targets;
+        }
+
+        /**
+         * Offers the message to the subscriptions not offered yet. Without {@code mayWait}, stops (and
+         * returns false) at a BLOCK subscription that is full; with it, waits there up to its block
+         * timeout. Returns true once every subscription has had its offer.
+         */
+        boolean run(boolean mayWait) throws InterruptedException {
+            for (; next < targets.size(); next++) {
+                BrokerSubscription.Outcome o = targets.get(next).offer(message, mayWait);
+                switch (o) {
+                    case WOULD_BLOCK -> {
+                        return false;
+                    }
+                    case TIMED_OUT -> timedOut++;
+                    case TOO_LARGE -> tooLarge++;
+                    default -> { }
+                }
+            }
+            return true;
+        }
+
+        /** How the publish went, once {@link #run} returned true: what an ACK says. */
+        Status status() {
+            if (tooLarge > 0) {
+                return Status.of(StatusCode.RESOURCE_EXHAUSTED, "a message of " + message.size() + " bytes on '" + topic
+                        + "' does not fit the maximum frame size of " + tooLarge + " subscriber(s); they were sent a gap");
+            }
+            if (timedOut > 0) {
+                return Status.of(StatusCode.RESOURCE_EXHAUSTED, timedOut + " BLOCK subscription(s) on '" + topic
+                        + "' stayed full past their block timeout; the message was dropped for them");
+            }
+            return Status.OK;
+        }
     }
 }

@@ -19,11 +19,20 @@ import java.util.List;
  * <table>
  *   <caption>When the queue is full</caption>
  *   <tr><th>policy</th><th>what happens</th></tr>
- *   <tr><td>BLOCK</td><td>the publisher waits for room up to the block timeout; then the message is a gap (BLOCK_TIMEOUT)</td></tr>
+ *   <tr><td>BLOCK</td><td>the publisher waits for room up to the block timeout (capped by the server); then the
+ *       message is a gap (BLOCK_TIMEOUT)</td></tr>
  *   <tr><td>DROP_OLDEST</td><td>the oldest queued message becomes a gap (DROPPED_OLDEST), in its place</td></tr>
  *   <tr><td>DROP_NEWEST</td><td>the new message becomes a gap (DROPPED_NEWEST)</td></tr>
  *   <tr><td>DISCONNECT</td><td>the subscriber's connection is closed with SLOW_CONSUMER</td></tr>
  * </table>
+ *
+ * <p>"Full" counts the subscription's own bounds and the bound of all its connection's subscriptions
+ * together. A message whose DELIVER would be longer than the subscriber's MAX_FRAME_SIZE is never
+ * queued: it is a gap (TOO_LARGE) at once, whatever the policy.
+ *
+ * <p>A connection's reader offers without waiting ({@code mayWait} false): an offer that would wait
+ * for room returns {@link Outcome#WOULD_BLOCK}, before taking a sequence number, and the publish is
+ * finished on a thread that may wait ({@link InboundPublishes}).
  */
 final class BrokerSubscription extends OutboundSource {
     /** Lost messages: a contiguous range of sequence numbers, for one reason. */
@@ -39,20 +48,39 @@ final class BrokerSubscription extends OutboundSource {
         }
     }
 
-    /** A DELIVER's header, sequence number, string lengths and metadata count. */
-    private static final int ESTIMATED_DELIVER_OVERHEAD = FrameLayout.HEADER_LENGTH + 8 + 2 + 2 + 2;
+    /** A DELIVER's header and sequence number. */
+    private static final int DELIVER_HEADER = FrameLayout.HEADER_LENGTH + FrameLayout.DELIVER_OVERHEAD;
 
     /** What an offer did. */
-    enum Outcome { QUEUED, DROPPED, TIMED_OUT, DISCONNECTED, CLOSED }
+    enum Outcome { QUEUED, DROPPED, TIMED_OUT, TOO_LARGE, DISCONNECTED, CLOSED, WOULD_BLOCK }
+
+    /**
+     * What a subscription costs its connection's memory account besides its queue: this object and the
+     * index's trie nodes for its pattern (a node and a map entry per token; shared with other patterns,
+     * but counted for each, which errs on the safe side). 1,024 patterns of 500 tokens once took 150 MB.
+     */
+    static long footprint(String pattern) {
+        long tokens = 1;
+        for (int i = 0; i < pattern.length(); i++) {
+            if (pattern.charAt(i) == '.') {
+                tokens++;
+            }
+        }
+        return 512 + 384 * tokens + 2L * pattern.length();
+    }
 
     final ServerSession session;
     final int id;
     final String pattern;
+    /** What this subscription (not its queue) is charged to its connection's account. */
+    final long footprint;
     final String queueGroup;
     final OverflowPolicy policy;
     private final int maxMessages;
     private final long maxBytes;
     private final long blockTimeoutNanos;
+    /** The bound of this connection's subscriptions' queued bytes together. */
+    private final long connectionMaxBytes;
 
     // Guarded by the subscriber's outbound lock.
     /**
@@ -72,15 +100,24 @@ final class BrokerSubscription extends OutboundSource {
     private long lostFrom;
     private long lostTo;
 
-    BrokerSubscription(ServerSession session, Frame.Subscribe s, int maxMessages, long maxBytes) {
+    /**
+     * @param maxMessages its queue's bound in messages, as asked and capped
+     * @param maxBytes its queue's bound in bytes, as asked and capped
+     * @param maxBlockNanos the server's cap on the block timeout
+     * @param connectionMaxBytes the bound of its connection's subscriptions together
+     */
+    BrokerSubscription(ServerSession session, Frame.Subscribe s, int maxMessages, long maxBytes, long maxBlockNanos,
+                       long connectionMaxBytes) {
         this.session = session;
         this.id = s.subscriptionId();
         this.pattern = s.pattern();
+        this.footprint = footprint(s.pattern());
         this.queueGroup = s.queueGroup();
         this.policy = s.policy();
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
-        this.blockTimeoutNanos = Integer.toUnsignedLong(s.blockTimeoutMillis()) * 1_000_000L;
+        this.blockTimeoutNanos = Math.min(maxBlockNanos, Integer.toUnsignedLong(s.blockTimeoutMillis()) * 1_000_000L);
+        this.connectionMaxBytes = connectionMaxBytes;
         this.credit = Integer.toUnsignedLong(s.initialCredit());
     }
 
@@ -90,7 +127,8 @@ final class BrokerSubscription extends OutboundSource {
 
     /** Whether the queue would take a message of {@code bytes} without overflowing. Lock held. */
     private boolean hasRoom(long bytes) {
-        return queuedMessages < maxMessages && queuedBytes + bytes <= maxBytes;
+        return queuedMessages < maxMessages && queuedBytes + bytes <= maxBytes
+                && out().subscriptionBytesLocked() + bytes <= connectionMaxBytes;
     }
 
     /** Whether the queue has room now (for choosing a queue-group member); a hint, not a promise. */
@@ -104,31 +142,46 @@ final class BrokerSubscription extends OutboundSource {
         }
     }
 
-    /** A message offered to subscriptions: one per publish, shared by every subscription it goes to. */
-    record Offered(TopicMessage message, boolean noResponders) {}
+    /**
+     * A message offered to subscriptions: one per publish, shared by every subscription it goes to.
+     * {@code size} is what it takes in a queue and in a frame: the PUBLISH payload, the DELIVER's
+     * without its sequence number.
+     */
+    record Offered(TopicMessage message, boolean noResponders, int size) {}
 
     /**
-     * Assigns the message a sequence number and queues it, or applies the overflow policy. Runs on the
-     * publisher's thread; with BLOCK it may wait up to the block timeout.
+     * Assigns the message a sequence number and queues it, or applies the overflow policy. With
+     * {@code mayWait} a BLOCK subscription that is full waits up to its block timeout; without, that
+     * is {@link Outcome#WOULD_BLOCK} and nothing changed.
      */
-    Outcome offer(Offered m) throws InterruptedException {
-        return offerAll(List.of(m));
+    Outcome offer(Offered m, boolean mayWait) throws InterruptedException {
+        Outcome[] outcome = new Outcome[1];
+        offerAll(List.of(m), 0, mayWait, outcome);
+        return outcome[0];
     }
 
     /**
-     * {@link #offer}s {@code messages} in order with one turn of the lock (a BLOCK wait releases it
-     * meanwhile); returns the last outcome. Once the subscription is closed or its subscriber cut off,
-     * the rest are not offered.
+     * {@link #offer}s {@code messages[from..]} in order with one turn of the lock (a BLOCK wait
+     * releases it meanwhile). Returns the index of the first message it did not offer: the size of the
+     * list if it offered all, less if one would have had to wait without {@code mayWait}, or if the
+     * subscription closed or its subscriber was cut off (then the rest go nowhere, and are done).
+     *
+     * @param last receives the outcome of the last offer made, if not null
      */
-    Outcome offerAll(List<Offered> messages) throws InterruptedException {
+    int offerAll(List<Offered> messages, int from, boolean mayWait, Outcome[] last) throws InterruptedException {
         Outbound o = out();
         Outcome outcome = Outcome.CLOSED;
+        int i = from;
         boolean startWriter = false;
         o.lock().lock();
         try {
-            for (int i = 0; i < messages.size(); i++) {
-                outcome = offerLocked(messages.get(i));
+            for (; i < messages.size(); i++) {
+                outcome = offerLocked(messages.get(i), mayWait);
+                if (outcome == Outcome.WOULD_BLOCK) {
+                    break;
+                }
                 if (outcome == Outcome.CLOSED || outcome == Outcome.DISCONNECTED) {
+                    i = messages.size();
                     break;
                 }
             }
@@ -139,25 +192,35 @@ final class BrokerSubscription extends OutboundSource {
         } finally {
             o.lock().unlock();
         }
+        if (last != null) {
+            last[0] = outcome;
+        }
         if (outcome == Outcome.DISCONNECTED) {
             // The subscriber learns exactly what it lost before the connection closes.
             session.failConnection(io.framewire.protocol.ErrorCode.SLOW_CONSUMER, "subscription " + id + " on '" + pattern
                     + "' is full (" + maxMessages + " messages, " + maxBytes + " bytes) and its policy is DISCONNECT",
                     new Frame.Gap(id, lostFrom, lostTo, GapReason.SLOW_CONSUMER));
         } else if (startWriter) {
-            o.startWriter(session.mayWrite());
+            o.startWriter(false);
         }
-        return outcome;
+        return i;
     }
 
     /** One message of {@link #offerAll}, with the outbound lock held. */
-    private Outcome offerLocked(Offered m) throws InterruptedException {
-        long size = m.message().data().length;
+    private Outcome offerLocked(Offered m, boolean mayWait) throws InterruptedException {
+        int size = m.size();
         Outbound o = out();
-        if (closed) {
-            return Outcome.CLOSED;
+        if (closed || session.shedding) {
+            return Outcome.CLOSED; // a connection being shed for its memory is given no more
+        }
+        if (FrameLayout.MIN_LENGTH + FrameLayout.DELIVER_OVERHEAD + (long) size > o.peerMaxFrameSizeLocked()) {
+            addGapAtTail(nextSequence++, GapReason.TOO_LARGE);
+            return Outcome.TOO_LARGE;
         }
         if (!hasRoom(size) && policy == OverflowPolicy.BLOCK) {
+            if (!mayWait) {
+                return Outcome.WOULD_BLOCK;
+            }
             // What this batch queued before must be on its way out for room to come.
             o.scheduleLocked(this);
             if (o.claimWriterLocked()) {
@@ -171,9 +234,7 @@ final class BrokerSubscription extends OutboundSource {
         }
         long seq = nextSequence++;
         if (hasRoom(size)) {
-            queue.add(m);
-            queuedMessages++;
-            queuedBytes += size;
+            enqueueLocked(m);
             return Outcome.QUEUED;
         }
         return switch (policy) {
@@ -190,9 +251,7 @@ final class BrokerSubscription extends OutboundSource {
                     dropOldest();
                 }
                 if (hasRoom(size)) {
-                    queue.add(m);
-                    queuedMessages++;
-                    queuedBytes += size;
+                    enqueueLocked(m);
                     yield Outcome.QUEUED;
                 }
                 addGapAtTail(seq, GapReason.DROPPED_OLDEST); // larger than the whole queue
@@ -202,12 +261,24 @@ final class BrokerSubscription extends OutboundSource {
                 lostFrom = firstQueuedSequence(seq);
                 lostTo = seq;
                 closed = true;
-                queue.clear();
-                queuedMessages = 0;
-                queuedBytes = 0;
+                clearLocked();
                 yield Outcome.DISCONNECTED;
             }
         };
+    }
+
+    private void enqueueLocked(Offered m) {
+        queue.add(m);
+        queuedMessages++;
+        queuedBytes += m.size();
+        out().subscriptionBytesChangedLocked(m.size());
+    }
+
+    private void clearLocked() {
+        queue.clear();
+        queuedMessages = 0;
+        out().subscriptionBytesChangedLocked(-queuedBytes);
+        queuedBytes = 0;
     }
 
     /** The first sequence number still queued (a message or a gap), or {@code next} if nothing is. */
@@ -237,7 +308,8 @@ final class BrokerSubscription extends OutboundSource {
         }
         Offered oldest = (Offered) queue.pollFirst();
         queuedMessages--;
-        queuedBytes -= oldest.message().data().length;
+        queuedBytes -= oldest.size();
+        out().subscriptionBytesChangedLocked(-oldest.size());
         GapEntry last = leading.peekLast();
         if (last != null && last.reason == GapReason.DROPPED_OLDEST && last.last == seq - 1) {
             last.last = seq;
@@ -267,9 +339,7 @@ final class BrokerSubscription extends OutboundSource {
         o.lock().lock();
         try {
             closed = true;
-            queue.clear();
-            queuedMessages = 0;
-            queuedBytes = 0;
+            clearLocked();
         } finally {
             o.lock().unlock();
         }
@@ -302,16 +372,14 @@ final class BrokerSubscription extends OutboundSource {
                 f = new Frame.Deliver(id, m.noResponders(), headSequence++, m.message());
                 credit--;
                 queuedMessages--;
-                queuedBytes -= m.message().data().length;
+                queuedBytes -= m.size();
+                out().subscriptionBytesChangedLocked(-m.size());
             } else {
                 break;
             }
             queue.poll();
             batch.add(f);
-            // For the batch's budget only (a subscription's bytes are not in the connection's bound), so
-            // an estimate that needs no UTF-8 length: the writer computes the exact length once, to encode.
-            moved += f instanceof Frame.Deliver d ? ESTIMATED_DELIVER_OVERHEAD + d.topic().length()
-                    + d.replyTo().length() + d.data().length : FrameEncoder.encodedLength(f);
+            moved += f instanceof Frame.Deliver d ? DELIVER_HEADER + ((Offered) head).size() : FrameEncoder.encodedLength(f);
         }
         return moved;
     }

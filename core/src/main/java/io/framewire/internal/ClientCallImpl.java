@@ -257,12 +257,13 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
         return await(end);
     }
 
-    private static <T> T await(CompletableFuture<T> f) {
+    /** Waits for {@code f}; an interrupt cancels this call (only), and the interrupt stays set. */
+    private <T> T await(CompletableFuture<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw Status.of(StatusCode.CANCELLED, "interrupted while waiting").asException(e);
+            throw cancelWith(Status.of(StatusCode.CANCELLED, "interrupted while waiting on " + method.fullName()));
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }

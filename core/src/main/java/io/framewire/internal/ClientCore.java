@@ -387,6 +387,7 @@ public final class ClientCore implements AutoCloseable {
             }
             ClientSession s = session(deadline);
             checkOutboundSize(s, body.length, "request");
+            checkMetadataSize(s, ic.options().metadata());
             ClientStream stream = s.newStream(method.fullName(), method.type(), deadline, call);
             call.stream = stream;
             s.open(stream, ic.options().metadata(), body, true);
@@ -415,6 +416,7 @@ public final class ClientCore implements AutoCloseable {
                         + " started").asException();
             }
             ClientSession s = session(deadline);
+            checkMetadataSize(s, ic.options().metadata());
             ClientStream stream = s.newStream(method.fullName(), method.type(), deadline, call);
             call.attach(stream);
             s.open(stream, ic.options().metadata(), null, false);
@@ -433,6 +435,19 @@ public final class ClientCore implements AutoCloseable {
                 throw e;
             }
             return call;
+        }
+    }
+
+    /**
+     * Request metadata the server would refuse fails the call here, before anything is sent: metadata
+     * that did not even fit a frame would otherwise cost the whole connection (FRAME_TOO_LARGE).
+     */
+    static void checkMetadataSize(Session s, Metadata metadata) {
+        int size = metadata.encodedSize();
+        int limit = s.peerSettings().maxMetadataSize();
+        if (size > limit) {
+            throw Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of " + size
+                    + " bytes exceeds the server's limit of " + limit + " bytes").asException();
         }
     }
 

@@ -8,6 +8,7 @@ import io.framewire.SubscribeOptions;
 import io.framewire.Subscription;
 import io.framewire.protocol.Frame;
 import io.framewire.protocol.FrameEncoder;
+import io.framewire.protocol.FrameLayout;
 import io.framewire.protocol.Metadata;
 import io.framewire.protocol.OverflowPolicy;
 import io.framewire.protocol.StatusCode;
@@ -58,12 +59,18 @@ final class ClientPubSub {
         }
         ClientSession s = core.session(deadline);
         int ackId = ack ? nextAckId() : 0;
+        int metadataSize = metadata.encodedSize();
+        if (metadataSize > s.peerSettings().maxMetadataSize()) {
+            throw Status.of(StatusCode.RESOURCE_EXHAUSTED, "publish metadata of " + metadataSize
+                    + " bytes exceeds the server's limit of " + s.peerSettings().maxMetadataSize() + " bytes").asException();
+        }
         Frame.Publish frame = new Frame.Publish(ackId, topic, replyTo, metadata, data);
-        int length = FrameEncoder.encodedLength(frame) - 4;
+        // Its DELIVER is 8 bytes longer (the sequence number), and must fit a subscriber's frame too.
+        int length = FrameEncoder.encodedLength(frame) - 4 + FrameLayout.DELIVER_OVERHEAD;
         int max = s.peerSettings().maxFrameSize();
         if (length > max) {
             throw Status.of(StatusCode.RESOURCE_EXHAUSTED, "a publish of " + data.length + " bytes to '" + topic
-                    + "' does not fit the server's maximum frame size of " + max + " bytes").asException();
+                    + "' does not fit the maximum frame size of " + max + " bytes once delivered").asException();
         }
         CompletableFuture<Status> answer = null;
         if (ack) {

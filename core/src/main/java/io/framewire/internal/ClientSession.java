@@ -26,12 +26,15 @@ final class ClientSession extends Session {
     private int nextStreamId = 1;
     private volatile int lastOpenedStreamId;
 
-    /** Publishes, in order, bounded by the connection's queue (not flow-controlled: the broker pushes back by reading slower). */
-    final SendQueue publishes = new SendQueue(Long.MAX_VALUE);
+    /**
+     * Publishes, in order, bounded by the connection's queue, and sent as the broker's publish credit
+     * allows (PROTOCOL.md section 4.1): a publisher outrunning its subscribers waits here.
+     */
+    final SendQueue publishes = new SendQueue(io.framewire.protocol.Setting.PUBLISH_WINDOW.defaultValue(), true);
     private final ClientPubSub pubsub;
 
     ClientSession(Connection connection, String transport, SessionConfig config, ClientPubSub pubsub) {
-        super(connection, transport, config);
+        super(connection, transport, config, null);
         this.pubsub = pubsub;
     }
 
@@ -41,8 +44,21 @@ final class ClientSession extends Session {
     @Override
     void onHello(Frame.Hello hello) {
         Handshake.acceptServerHello(hello);
+        out.lock().lock();
+        try {
+            publishes.window = hello.settings().publishWindow();
+        } finally {
+            out.lock().unlock();
+        }
         opened(hello.settings());
         streamPermits.release(Math.min(hello.settings().maxConcurrentStreams(), WAKE_ALL - 1));
+    }
+
+    @Override
+    void onPublishCredit(Frame.Credit c) {
+        if (!out.addStreamCredit(publishes, c.increment())) {
+            throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "publish credit overflows 2^31-1");
+        }
     }
 
     @Override

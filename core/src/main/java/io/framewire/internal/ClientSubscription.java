@@ -228,7 +228,7 @@ final class ClientSubscription implements Subscription {
             lock.unlock();
         }
         if (grant > 0) {
-            s.out.sendControl(new Frame.Credit(id, true, (int) grant), s.mayWrite());
+            s.replyFromAnyThread(new Frame.Credit(id, true, (int) grant));
         }
     }
 

@@ -14,10 +14,13 @@ final class MessageBudget {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<StreamBase> waiting = new ArrayDeque<>();
     private final long capacity;
+    private final MemoryBudget.Account account;
     private long used;
 
-    MessageBudget(long capacity) {
+    /** @param account what granted reservations are charged to: a message's memory, until it is consumed */
+    MessageBudget(long capacity, MemoryBudget.Account account) {
         this.capacity = capacity;
+        this.account = account;
     }
 
     /** Reserves {@code bytes} for {@code stream} now, or queues it and returns false. */
@@ -26,6 +29,7 @@ final class MessageBudget {
         try {
             if (waiting.isEmpty() && used + bytes <= capacity) {
                 used += bytes;
+                account.charge(bytes);
                 return true;
             }
             waiting.add(stream);
@@ -43,6 +47,7 @@ final class MessageBudget {
             try {
                 if (bytes > 0) {
                     used -= bytes;
+                    account.release(bytes);
                     bytes = 0;
                 }
                 StreamBase next = waiting.peek();
@@ -51,6 +56,7 @@ final class MessageBudget {
                 }
                 waiting.poll();
                 used += next.pendingReservation();
+                account.charge(next.pendingReservation());
                 granted = next;
             } finally {
                 lock.unlock();

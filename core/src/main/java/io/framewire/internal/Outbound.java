@@ -17,29 +17,37 @@ import java.util.function.Consumer;
 /**
  * The write side of one connection.
  *
- * <p>Frames queue here, per stream ({@link SendQueue}) and for the connection (pings, credit, pub/sub),
- * and one writer at a time drains them: connection frames first, then the streams round-robin, one
- * fragment of at most 64 KiB each per turn, so a large transfer never holds a small call behind it.
- * The writer encodes a batch of frames into one buffer and writes it with one system call, so under
- * load many small frames cost one write.
+ * <p>Frames queue here, per stream ({@link SendQueue}), per subscription ({@link BrokerSubscription})
+ * and for the connection (pings, acknowledgements, refusals), and one writer at a time drains them:
+ * connection frames first, then the sources round-robin, one fragment of at most 64 KiB each per turn,
+ * so a large transfer never holds a small call behind it. The writer encodes a batch of frames into one
+ * buffer and writes it with one system call, so under load many small frames cost one write.
  *
- * <p>Who writes: a thread that queues a frame while no writer is active becomes the writer itself
- * (no thread hop for an idle connection), and drains a few batches before handing the rest to a fresh
- * virtual thread so no caller is held hostage by other callers' data. A thread that must never block on
- * the socket (the connection's reader, timers) always hands off: a reader blocked in a write could
- * deadlock with a peer doing the same.
+ * <h2>Who writes</h2>
+ * The writer is a virtual thread of the engine's own, which nobody else can interrupt: a JDK socket
+ * channel closes itself for everyone when a thread that writes to it is interrupted, and the threads
+ * that queue frames (callers, handlers) are interrupted all the time to cancel what they do. Where the
+ * transport's writes survive interrupts on the queuing thread ({@link Connection#writesSurviveInterrupts},
+ * asked on that thread), a thread that queues a frame while no writer is active and whose interrupt
+ * flag is clear writes it itself (no
+ * thread hop for an idle connection), and hands the rest to a virtual thread after a few batches. A
+ * thread that must never block on the socket (a connection's reader, the timer) always hands off: a
+ * reader blocked in a write could deadlock with a peer doing the same.
  *
- * <p>The queue is bounded in bytes: {@link #awaitRoomLocked} blocks senders while it is full. Connection
- * frames bypass the bound but are capped in number, which stops a peer that floods PINGs without
- * reading its PONGs.
+ * <h2>Bounds</h2>
+ * Calls' frames and messages are bounded in bytes: {@link #awaitRoomLocked} blocks senders while the
+ * queue is full. Connection frames are bounded in bytes too, and a peer that fills that bound without
+ * reading is closed. Flow-control credit owed to the peer is not queued at all but counted, and turned
+ * into one CREDIT frame per stream when the writer runs, so it costs no room. Everything queued here,
+ * and the buffer the writer holds, is charged to the connection's share of the memory budget.
  */
 final class Outbound {
     /** Bytes one batch may hold before it is written. */
     static final int BATCH_BYTES = 128 * 1024;
     /** Batches a calling thread writes before it hands the writing to a virtual thread. */
     private static final int INLINE_BATCHES = 2;
-    /** Connection frames that may wait unwritten before the peer is judged abusive. */
-    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    /** Queued bytes are charged to the memory account in steps of this much. */
+    private static final long CHARGE_STEP = 32 * 1024;
 
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
@@ -51,33 +59,61 @@ final class Outbound {
     private final List<SendQueue> readyWaiters = new ArrayList<>();
     /** Streams that have ended but still have frames to write: credit for them must still find them. */
     private final java.util.Map<Integer, SendQueue> finishing = new java.util.HashMap<>();
+    /** {@code finishing.size()}, for readers that do not take the lock. */
+    private volatile int finishingCount;
     private final long maxQueuedBytes;
+    private final long maxControlBytes;
+    private final MemoryBudget.Account account;
+    /** Whether the write buffer is a heap one ({@link Connection#prefersHeapBuffers}). */
+    private final boolean heapBuffers;
     private final Consumer<Throwable> onWriteFailure;
     private final Consumer<Runnable> readyNotifier;
 
     // Guarded by lock.
     private final long[] connectionWindow = new long[1];
+    /** Calls' frames and messages queued: the bound senders wait on. */
     private long queuedBytes;
+    /** Connection frames queued. */
+    private long controlBytes;
+    /** Deliveries queued by this connection's subscriptions together. */
+    private long subscriptionBytes;
+    /** What the three above have charged to the account, in steps. */
+    private long charged;
+    private long owedConnectionCredit;
+    private long owedPublishCredit;
     private int maxFragment;
+    private int peerMaxFrameSize = io.framewire.protocol.Setting.MAX_FRAME_SIZE.defaultValue();
     private boolean writing;
     private boolean closed;
     private boolean closeAfterFlush;
+    /** Close the connection outright (not only its sending side) once the final frames are out. */
+    private boolean closeOnceFinalWritten;
+    /** After {@link #closeAfter}: the streams' frames are dropped, nothing of theirs is written any more. */
+    private boolean streamsDropped;
+    /** The grace timer of a close in progress, cancelled when the connection closes first. */
+    private java.util.concurrent.ScheduledFuture<?> graceTimer;
 
     // Owned by the current writer.
     private final List<Frame> batch = new ArrayList<>();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BATCH_BYTES + 64 * 1024);
+    private ByteBuffer buffer;
 
     /** Nanos of the last completed write, for heartbeats. */
     volatile long lastWriteNanos = System.nanoTime();
 
     /**
+     * @param maxQueuedBytes bound of calls' frames and messages; senders wait beyond it
+     * @param maxControlBytes bound of connection frames; {@link #sendControl} refuses beyond it
+     * @param account what queued bytes and the write buffer are charged to
      * @param onWriteFailure told once when a write fails, on the writing thread
      * @param readyNotifier runs a stream's onReady callback (off the lock, off the writer's thread)
      */
-    Outbound(Connection connection, long maxQueuedBytes, Consumer<Throwable> onWriteFailure,
-             Consumer<Runnable> readyNotifier) {
+    Outbound(Connection connection, long maxQueuedBytes, long maxControlBytes, MemoryBudget.Account account,
+             Consumer<Throwable> onWriteFailure, Consumer<Runnable> readyNotifier) {
         this.connection = connection;
         this.maxQueuedBytes = maxQueuedBytes;
+        this.maxControlBytes = maxControlBytes;
+        this.account = account;
+        this.heapBuffers = connection.prefersHeapBuffers();
         this.onWriteFailure = onWriteFailure;
         this.readyNotifier = readyNotifier;
         this.connectionWindow[0] = io.framewire.protocol.Setting.CONNECTION_WINDOW.defaultValue();
@@ -85,11 +121,12 @@ final class Outbound {
     }
 
     /** Applies the peer's settings once its HELLO has arrived. */
-    void peerSettings(long connectionWindow, int peerMaxFrameSize) {
+    void peerSettings(long connectionWindow, int peerMaxFrameSize, int publishWindow) {
         lock.lock();
         try {
             this.connectionWindow[0] = connectionWindow;
             this.maxFragment = Math.min(FrameLayout.MAX_FRAGMENT_PAYLOAD, peerMaxFrameSize - FrameLayout.MIN_LENGTH);
+            this.peerMaxFrameSize = peerMaxFrameSize;
         } finally {
             lock.unlock();
         }
@@ -99,29 +136,40 @@ final class Outbound {
         return lock;
     }
 
+    /** The largest frame Length the peer accepts. Lock held. */
+    int peerMaxFrameSizeLocked() {
+        return peerMaxFrameSize;
+    }
+
     // --- queueing ---
 
     /**
      * Queues a connection-level frame and makes sure it is written.
      *
      * @param mayWrite whether the calling thread may block writing to the socket
-     * @return false if the connection is closed or too many connection frames wait already
+     * @return false if the connection is closed or connection frames already fill their bound
      */
     boolean sendControl(Frame frame, boolean mayWrite) {
+        boolean start;
         lock.lock();
         try {
             if (closed || closeAfterFlush) {
                 return false;
             }
-            if (control.size() >= MAX_QUEUED_CONTROL_FRAMES) {
+            int n = FrameEncoder.encodedLength(frame);
+            if (controlBytes + n > maxControlBytes) {
                 return false;
             }
             control.add(frame);
-            queuedBytes += FrameEncoder.encodedLength(frame);
+            controlBytes += n;
+            syncChargeLocked();
+            start = claimWriterLocked();
         } finally {
             lock.unlock();
         }
-        flush(mayWrite);
+        if (start) {
+            startWriter(mayWrite);
+        }
         return true;
     }
 
@@ -140,6 +188,7 @@ final class Outbound {
             q.addMessage(messageOrNull);
         }
         queuedBytes += q.queuedBytes - before;
+        syncChargeLocked();
         scheduleLocked(q);
         return true;
     }
@@ -150,9 +199,11 @@ final class Outbound {
      */
     void endLocked(SendQueue q) {
         q.discarded = true;
+        q.owedCredit = 0;
         readyWaiters.remove(q);
         if (!q.isEmpty()) {
             finishing.put(q.streamId, q);
+            finishingCount = finishing.size();
         }
     }
 
@@ -164,6 +215,11 @@ final class Outbound {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Streams that have ended but whose final frames are not all written yet: they still count as open. */
+    int finishingCount() {
+        return finishingCount;
     }
 
     /**
@@ -207,20 +263,23 @@ final class Outbound {
      * sent at all. Afterwards the stream accepts nothing more.
      */
     void finish(SendQueue q, Frame last, boolean mayWrite) {
-        boolean wrote;
         lock.lock();
         try {
             if (q.discarded) {
                 return;
             }
             queuedBytes -= q.clear();
+            q.owedCredit = 0;
             finishing.remove(q.streamId);
-            wrote = q.opened || last instanceof Frame.Status;
+            boolean wrote = q.opened || last instanceof Frame.Status;
             if (wrote && last != null && !closed) {
                 q.addFrame(last);
                 queuedBytes += q.queuedBytes;
                 scheduleLocked(q);
+                finishing.put(q.streamId, q);
             }
+            finishingCount = finishing.size();
+            syncChargeLocked();
             q.discarded = true; // after addFrame: nothing else may follow the final frame
             waitingForConnectionCredit.remove(q);
             readyWaiters.remove(q);
@@ -272,6 +331,11 @@ final class Outbound {
         }
     }
 
+    /** Whether a sender could queue on this stream now without waiting (lock held). */
+    boolean hasRoomLocked(SendQueue q, long streamThreshold) {
+        return closed || q.discarded || (q.queuedBytes < streamThreshold && queuedBytes < maxQueuedBytes);
+    }
+
     /** Whether a sender could queue on this stream now without waiting; if not, onReady fires later. */
     boolean isReady(SendQueue q, long streamThreshold) {
         lock.lock();
@@ -286,9 +350,36 @@ final class Outbound {
         }
     }
 
+    // --- memory ---
+
+    /** This connection's subscriptions queued ({@code delta} > 0) or let go of deliveries. Lock held. */
+    void subscriptionBytesChangedLocked(long delta) {
+        subscriptionBytes += delta;
+        syncChargeLocked();
+    }
+
+    /** Deliveries this connection's subscriptions hold together. Lock held. */
+    long subscriptionBytesLocked() {
+        return subscriptionBytes;
+    }
+
+    /** Keeps what is charged to the account within a step of what is queued. Lock held. */
+    private void syncChargeLocked() {
+        long total = queuedBytes + controlBytes + subscriptionBytes;
+        if (total > charged) {
+            long target = (total / CHARGE_STEP + 1) * CHARGE_STEP;
+            account.charge(target - charged);
+            charged = target;
+        } else if (charged - total > 2 * CHARGE_STEP) {
+            long target = (total / CHARGE_STEP + 1) * CHARGE_STEP;
+            account.release(charged - target);
+            charged = target;
+        }
+    }
+
     // --- credit ---
 
-    /** The peer granted stream credit. Returns false if the window would overflow 2^31-1. */
+    /** The peer granted stream (or, on the publish queue, publish) credit. False if the window would overflow 2^31-1. */
     boolean addStreamCredit(SendQueue q, int increment) {
         lock.lock();
         try {
@@ -323,8 +414,53 @@ final class Outbound {
         return true;
     }
 
+    /**
+     * We owe the peer connection credit: the writer sends it, however many times it is owed meanwhile,
+     * as one CREDIT frame. Never refused for want of room, so credit cannot be lost.
+     */
+    void oweConnectionCredit(long increment) {
+        owe(increment, false);
+    }
+
+    /** As {@link #oweConnectionCredit}, for publish credit (a broker's). */
+    void owePublishCredit(long increment) {
+        owe(increment, true);
+    }
+
+    private void owe(long increment, boolean publish) {
+        lock.lock();
+        try {
+            if (closed || closeAfterFlush) {
+                return;
+            }
+            if (publish) {
+                owedPublishCredit += increment;
+            } else {
+                owedConnectionCredit += increment;
+            }
+        } finally {
+            lock.unlock();
+        }
+        flush(false);
+    }
+
+    /** As {@link #oweConnectionCredit}, for a stream: sent ahead of the stream's own frames; dropped once it ends. */
+    void oweStreamCredit(SendQueue q, long increment) {
+        lock.lock();
+        try {
+            if (closed || closeAfterFlush || q.discarded) {
+                return;
+            }
+            q.owedCredit += increment;
+            scheduleLocked(q);
+        } finally {
+            lock.unlock();
+        }
+        flush(false);
+    }
+
     void scheduleLocked(OutboundSource q) {
-        if (!q.scheduled && !q.isEmpty()) {
+        if (!q.scheduled && !q.isEmpty() && !streamsDropped) {
             q.scheduled = true;
             ready.addLast(q);
         }
@@ -345,46 +481,36 @@ final class Outbound {
     }
 
     void forgetFinishedLocked(SendQueue q) {
-        finishing.remove(q.streamId);
+        finishing.remove(q.streamId, q);
+        finishingCount = finishing.size();
     }
 
     // --- closing ---
 
     /**
-     * Writes {@code last} (an ERROR or GOAWAY) after dropping everything else, then closes the
-     * connection. Gives up and closes after {@code graceMillis} if the peer does not read.
+     * Writes {@code lastFrames} (a final ERROR or GOAWAY, and what must precede it) after the connection
+     * frames already queued (PONGs and answers the peer is owed) but instead of everything else, then
+     * stops sending. Gives up and closes after {@code graceMillis} if the peer does not read.
      */
-    void closeAfter(Frame last, long graceMillis) {
-        closeAfter(graceMillis, last);
-    }
-
-    /** As {@link #closeAfter(Frame, long)}, writing {@code lastFrames} in order. */
     void closeAfter(long graceMillis, Frame... lastFrames) {
         lock.lock();
         try {
             if (closed || closeAfterFlush) {
                 return;
             }
-            for (OutboundSource q : ready) {
-                q.scheduled = false;
-                if (q instanceof SendQueue s) {
-                    s.clear();
-                }
-            }
-            ready.clear();
-            waitingForConnectionCredit.clear();
-            control.clear();
-            queuedBytes = 0;
+            dropStreamsLocked();
             for (Frame f : lastFrames) {
                 control.add(f);
-                queuedBytes += FrameEncoder.encodedLength(f);
+                controlBytes += FrameEncoder.encodedLength(f);
             }
+            syncChargeLocked();
             closeAfterFlush = true;
+            streamsDropped = true;
             room.signalAll();
+            graceTimer = Timers.schedule(this::closeNow, graceMillis, TimeUnit.MILLISECONDS);
         } finally {
             lock.unlock();
         }
-        Timers.schedule(this::closeNow, graceMillis, TimeUnit.MILLISECONDS);
         flush(false);
     }
 
@@ -407,39 +533,84 @@ final class Outbound {
         if (now) {
             closeNow();
         } else {
-            Timers.schedule(this::closeNow, graceMillis, TimeUnit.MILLISECONDS);
+            java.util.concurrent.ScheduledFuture<?> t = Timers.schedule(this::closeNow, graceMillis, TimeUnit.MILLISECONDS);
+            lock.lock();
+            try {
+                graceTimer = t;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Drops every stream's unwritten frames (lock held): an abortive close writes none of them. */
+    private void dropStreamsLocked() {
+        for (OutboundSource q : ready) {
+            q.scheduled = false;
+            if (q instanceof SendQueue s) {
+                s.clear();
+                s.owedCredit = 0;
+            }
+        }
+        for (SendQueue s : finishing.values()) {
+            s.clear();
+        }
+        ready.clear();
+        finishing.clear();
+        finishingCount = 0;
+        waitingForConnectionCredit.clear();
+        queuedBytes = 0;
+    }
+
+    /**
+     * The peer has closed its side (end of stream). Closes the connection now if our final frames are
+     * out (or there are none to send), else as soon as they are: closing earlier would race the writer
+     * and lose the final ERROR.
+     */
+    void closeWhenFinalWritten() {
+        boolean now;
+        lock.lock();
+        try {
+            now = closed || !closeAfterFlush;
+            if (!now) {
+                closeOnceFinalWritten = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (now) {
+            closeNow();
         }
     }
 
     /** Closes the connection now; queued frames are dropped. Idempotent. */
     void closeNow() {
+        java.util.concurrent.ScheduledFuture<?> timer;
         lock.lock();
         try {
-            if (closed) {
-                // Possibly only the sending side was shut (a lingering close): finish it.
-                connection.close();
-                return;
-            }
+            // Possibly only the sending side was shut (a lingering close): finish it, and let go of
+            // everything now rather than when the grace timer would have.
             closed = true;
+            streamsDropped = true;
             control.clear();
-            for (OutboundSource q : ready) {
-                q.scheduled = false;
-                if (q instanceof SendQueue s) {
-                    s.clear();
-                }
-            }
-            ready.clear();
-            waitingForConnectionCredit.clear();
-            finishing.clear();
-            queuedBytes = 0;
+            controlBytes = 0;
+            dropStreamsLocked();
+            owedConnectionCredit = 0;
+            owedPublishCredit = 0;
+            syncChargeLocked();
             room.signalAll();
+            timer = graceTimer;
+            graceTimer = null;
         } finally {
             lock.unlock();
+        }
+        if (timer != null) {
+            timer.cancel(false); // it holds this connection until it runs
         }
         connection.close();
     }
 
-    /** Bytes queued against the bound; for tests. */
+    /** Bytes of calls' frames queued against the bound; for tests. */
     long queuedBytes() {
         lock.lock();
         try {
@@ -461,7 +632,7 @@ final class Outbound {
     // --- writing ---
 
     /**
-     * Makes sure queued frames get written: becomes the writer if nobody is and the caller may block,
+     * Makes sure queued frames get written: becomes the writer if nobody is and the caller may,
      * otherwise hands the writing to a new virtual thread.
      */
     void flush(boolean mayWrite) {
@@ -484,103 +655,172 @@ final class Outbound {
      * is sure to see what was just queued, since it only stops after finding the queues empty under the lock.
      */
     boolean claimWriterLocked() {
-        if (writing || closed || (control.isEmpty() && ready.isEmpty())) {
+        if (writing || closed || (control.isEmpty() && ready.isEmpty() && owedConnectionCredit == 0
+                && owedPublishCredit == 0)) {
             return false;
         }
         writing = true;
         return true;
     }
 
-    /** Runs the writer that {@link #claimWriterLocked} claimed: on this thread if it may block, else on a new virtual thread. */
+    /**
+     * Runs the writer that {@link #claimWriterLocked} claimed: on this thread if it may block and the
+     * transport's writes survive an interrupt (and this thread is not interrupted now), else on a new
+     * virtual thread of the engine's own.
+     */
     void startWriter(boolean mayWrite) {
-        if (mayWrite) {
+        if (mayWrite && !Thread.currentThread().isInterrupted() && connection.writesSurviveInterrupts()) {
             drain(INLINE_BATCHES);
-        } else {
+            return;
+        }
+        startWriterThread();
+    }
+
+    private void startWriterThread() {
+        try {
             Thread.ofVirtual().name("framewire-writer").start(() -> drain(Integer.MAX_VALUE));
+        } catch (Throwable t) {
+            // Out of memory for a thread: nobody will write, so the connection cannot go on.
+            stopWriting();
+            closeNow();
+            onWriteFailure.accept(t);
         }
     }
 
-    /** Runs as the one writer: writes up to {@code maxBatches} batches, then hands off or stops. */
+    /**
+     * Runs as the one writer: writes up to {@code maxBatches} batches, then hands off or stops. Whatever
+     * it meets (a failed write, a frame that does not encode, an Error) ends this connection, and never
+     * leaves it marked as being written forever.
+     */
     private void drain(int maxBatches) {
+        try {
+            drainBatches(maxBatches);
+        } catch (Throwable t) {
+            stopWriting();
+            closeNow();
+            onWriteFailure.accept(t);
+        }
+    }
+
+    /** The writer gives its buffer back, then lets another writer start: never the other way round. */
+    private void stopWriting() {
+        lock.lock();
+        try {
+            stopWritingLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stopWritingLocked() {
+        returnBuffer();
+        writing = false;
+    }
+
+    private void drainBatches(int maxBatches) throws IOException {
         for (int n = 0; ; n++) {
             List<Runnable> readyCallbacks = null;
-            boolean last;
+            boolean last = false;
+            boolean handOff = false;
+            boolean stop = false;
             lock.lock();
             try {
                 if (n == maxBatches) {
                     // Enough for this caller; a virtual thread takes over if anything is left.
-                    if (!closed && (!control.isEmpty() || !ready.isEmpty())) {
-                        Thread.ofVirtual().name("framewire-writer").start(() -> drain(Integer.MAX_VALUE));
+                    handOff = !closed && (!control.isEmpty() || !ready.isEmpty() || owedConnectionCredit > 0
+                            || owedPublishCredit > 0);
+                    if (handOff) {
+                        returnBuffer(); // still the writer: nobody else touches the buffer
                     } else {
-                        writing = false;
+                        stopWritingLocked();
                     }
-                    return;
+                    stop = true;
+                } else {
+                    batch.clear();
+                    long released = fillBatchLocked();
+                    if (batch.isEmpty() || closed) {
+                        stopWritingLocked();
+                        stop = true;
+                    } else {
+                        queuedBytes -= released;
+                        syncChargeLocked();
+                        last = closeAfterFlush && control.isEmpty() && ready.isEmpty();
+                        readyCallbacks = collectReadyLocked();
+                        room.signalAll();
+                    }
                 }
-                batch.clear();
-                long released = fillBatchLocked();
-                if (batch.isEmpty() || closed) {
-                    writing = false;
-                    return;
-                }
-                queuedBytes -= released;
-                last = closeAfterFlush && control.isEmpty() && ready.isEmpty();
-                readyCallbacks = collectReadyLocked();
-                room.signalAll();
             } finally {
                 lock.unlock();
+            }
+            if (stop) {
+                if (handOff) {
+                    startWriterThread();
+                }
+                return;
             }
             if (readyCallbacks != null) {
                 readyCallbacks.forEach(readyNotifier);
             }
-            try {
-                writeBatch();
-                lastWriteNanos = System.nanoTime();
-            } catch (IOException | RuntimeException e) {
-                lock.lock();
-                try {
-                    writing = false;
-                } finally {
-                    lock.unlock();
-                }
-                closeNow();
-                onWriteFailure.accept(e);
-                return;
-            }
+            writeBatch();
+            lastWriteNanos = System.nanoTime();
             if (last) {
-                // The final frame (an ERROR or GOAWAY) is out: stop sending but keep the receiving side
-                // open, so the peer reads it instead of a reset; the reader closes once the peer has
-                // closed too, or the grace timer does.
-                lock.lock();
-                try {
-                    writing = false;
-                    closed = true;
-                    room.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                try {
-                    connection.shutdownOutput();
-                } catch (IOException | RuntimeException e) {
-                    connection.close();
-                }
+                finishAfterFinalFrames();
                 return;
             }
         }
     }
 
-    /** Moves up to a batch of frames into {@link #batch}; returns the bytes that leave the queue's bound. */
+    /**
+     * The final frames (an ERROR or GOAWAY) are out: stop sending but keep the receiving side open, so
+     * the peer reads them instead of a reset; the reader closes once the peer has closed too (or has
+     * already), or the grace timer does.
+     */
+    private void finishAfterFinalFrames() {
+        boolean closeNow;
+        lock.lock();
+        try {
+            stopWritingLocked();
+            closed = true;
+            closeNow = closeOnceFinalWritten;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (closeNow) {
+            connection.close();
+            return;
+        }
+        try {
+            connection.shutdownOutput();
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+        }
+    }
+
+    /**
+     * Moves up to a batch of frames into {@link #batch}: credit owed first, then connection frames, then
+     * the sources in turn. Returns the bytes that leave the calls' queue bound.
+     */
     private long fillBatchLocked() {
         long moved = 0;
         long released = 0;
         int budget = BATCH_BYTES;
+        if (owedConnectionCredit > 0) {
+            batch.add(new Frame.Credit(0, false, (int) Math.min(owedConnectionCredit, FrameLayout.MAX_WINDOW)));
+            owedConnectionCredit = Math.max(0, owedConnectionCredit - FrameLayout.MAX_WINDOW);
+        }
+        if (owedPublishCredit > 0) {
+            batch.add(Frame.Credit.publish((int) Math.min(owedPublishCredit, FrameLayout.MAX_WINDOW)));
+            owedPublishCredit = Math.max(0, owedPublishCredit - FrameLayout.MAX_WINDOW);
+        }
         while (!control.isEmpty() && moved < budget) {
             Frame f = control.poll();
             batch.add(f);
             int n = FrameEncoder.encodedLength(f);
             moved += n;
-            released += n;
+            controlBytes -= n;
         }
-        // Each turn moves at least one frame or drops the stream from the ring, so this ends.
+        // Each turn moves at least one frame or drops the source from the ring, so this ends.
         while (moved < budget && !ready.isEmpty()) {
             OutboundSource q = ready.pollFirst();
             q.scheduled = false;
@@ -637,8 +877,26 @@ final class Outbound {
         }
     }
 
-    private void writeBatch() throws IOException {
+    /** The writer's buffer, borrowed from the pool for as long as it writes. */
+    private ByteBuffer buffer() {
+        if (buffer == null) {
+            buffer = BufferPool.write(heapBuffers).take();
+            account.chargeFixed(buffer.capacity());
+        }
+        return buffer;
+    }
+
+    private void returnBuffer() {
         ByteBuffer b = buffer;
+        if (b != null) {
+            buffer = null;
+            account.releaseFixed(b.capacity());
+            BufferPool.write(heapBuffers).give(b);
+        }
+    }
+
+    private void writeBatch() throws IOException {
+        ByteBuffer b = buffer();
         b.clear();
         for (Frame f : batch) {
             if (FrameEncoder.tryEncode(f, b)) {
@@ -649,10 +907,7 @@ final class Outbound {
             if (len > b.remaining()) {
                 writeFully(b);
                 if (len > b.capacity()) {
-                    ByteBuffer big = ByteBuffer.allocate(len);
-                    FrameEncoder.encode(f, big, payload);
-                    big.flip();
-                    connection.write(big);
+                    writeLarge(f, b);
                     continue;
                 }
             }
@@ -660,6 +915,22 @@ final class Outbound {
         }
         writeFully(b);
         batch.clear();
+    }
+
+    /**
+     * A frame larger than the buffer (a large delivery or publish): encoded on the heap, then written
+     * through the buffer a slice at a time, never as a heap buffer the JDK would copy into a cached
+     * direct buffer of the frame's whole size.
+     */
+    private void writeLarge(Frame f, ByteBuffer b) throws IOException {
+        byte[] whole = FrameEncoder.encode(f);
+        for (int at = 0; at < whole.length; ) {
+            int n = Math.min(b.capacity(), whole.length - at);
+            b.clear();
+            b.put(whole, at, n);
+            writeFully(b);
+            at += n;
+        }
     }
 
     private void writeFully(ByteBuffer b) throws IOException {

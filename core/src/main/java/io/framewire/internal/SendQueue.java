@@ -40,11 +40,23 @@ final class SendQueue extends OutboundSource {
     long readyThreshold;
     /** Called (via the outbound) when {@link #readyWanted} and the queue drains below the threshold. */
     Runnable onReady;
+    /** Receive credit this side owes the peer for the stream: sent as one CREDIT ahead of the queued frames. */
+    long owedCredit;
+    /**
+     * Whether frames, not only messages, spend {@link #window}: the publish queue's PUBLISH frames spend
+     * publish credit (PROTOCOL.md section 4.1), sent while it is positive.
+     */
+    private final boolean framesSpendCredit;
 
     private final ArrayDeque<Object> items = new ArrayDeque<>();
 
     SendQueue(long initialWindow) {
+        this(initialWindow, false);
+    }
+
+    SendQueue(long initialWindow, boolean framesSpendCredit) {
         this.window = initialWindow;
+        this.framesSpendCredit = framesSpendCredit;
     }
 
     @Override
@@ -54,7 +66,7 @@ final class SendQueue extends OutboundSource {
 
     @Override
     boolean isEmpty() {
-        return items.isEmpty();
+        return items.isEmpty() && owedCredit == 0;
     }
 
     void addFrame(Frame frame) {
@@ -97,9 +109,22 @@ final class SendQueue extends OutboundSource {
     long pollInto(List<Frame> batch, int dataQuantum, int maxFragment, long[] connectionWindow) {
         long moved = 0;
         int data = 0;
+        if (owedCredit > 0) {
+            batch.add(new Frame.Credit(streamId, false, (int) Math.min(owedCredit, FrameLayout.MAX_WINDOW)));
+            owedCredit = Math.max(0, owedCredit - FrameLayout.MAX_WINDOW);
+            moved += FrameLayout.HEADER_LENGTH + 4;
+        }
         while (!items.isEmpty()) {
             Object head = items.peek();
             if (head instanceof Frame f) {
+                if (framesSpendCredit) {
+                    if (window <= 0 || data >= dataQuantum) {
+                        break; // waits for publish credit, or takes turns
+                    }
+                    int payload = FrameEncoder.payloadLength(f);
+                    window -= payload;
+                    data += payload;
+                }
                 items.poll();
                 int n = FrameEncoder.encodedLength(f);
                 batch.add(f);
@@ -140,9 +165,15 @@ final class SendQueue extends OutboundSource {
 
     @Override
     boolean sendable(long connectionWindow) {
+        if (owedCredit > 0) {
+            return true;
+        }
         Object head = items.peek();
         if (head == null) {
             return false;
+        }
+        if (framesSpendCredit && head instanceof Frame) {
+            return window > 0;
         }
         int need = creditNeeded();
         return need == 0 || (window >= need && connectionWindow >= need);
@@ -150,12 +181,15 @@ final class SendQueue extends OutboundSource {
 
     @Override
     boolean waitsForConnectionCredit(long connectionWindow) {
+        if (framesSpendCredit && items.peek() instanceof Frame) {
+            return false; // publishes wait for publish credit only
+        }
         return !isEmpty() && window >= creditNeeded();
     }
 
     @Override
     void drained(Outbound outbound) {
-        if (discarded) {
+        if (discarded && items.isEmpty()) {
             outbound.forgetFinishedLocked(this);
         }
     }

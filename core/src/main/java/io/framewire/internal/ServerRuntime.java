@@ -2,6 +2,7 @@ package io.framewire.internal;
 
 import io.framewire.Deadline;
 import io.framewire.ServerInterceptor;
+import io.framewire.ServerLimits;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -13,31 +14,54 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * What every connection of one server shares: its methods, interceptors, handler executor and
- * settings, and the set of live sessions (for shutdown).
+ * What every connection of one server shares: its methods, interceptors, handler executor, settings
+ * and limits, the memory budget, the broker, and the set of live sessions (for shutdown).
  */
 public final class ServerRuntime {
     final Map<String, ServerMethod> methods;
     final List<ServerInterceptor> interceptors;
     final Executor handlerExecutor;
     final SessionConfig sessionConfig;
+    final ServerLimits limits;
     final Duration handshakeTimeout;
     final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
-    final Broker broker;
+    final Broker broker = new Broker();
+    final MemoryBudget memory;
     volatile boolean draining;
 
-    /**
-     * @param brokerLimits per connection: subscriptions; per subscription: queued messages, queued bytes
-     */
     public ServerRuntime(Map<String, ServerMethod> methods, List<ServerInterceptor> interceptors,
-                         Executor handlerExecutor, SessionConfig sessionConfig, Duration handshakeTimeout,
-                         int maxSubscriptionsPerConnection, int maxQueueMessages, long maxQueueBytes) {
-        this.broker = new Broker(maxSubscriptionsPerConnection, maxQueueMessages, maxQueueBytes);
+                         Executor handlerExecutor, SessionConfig sessionConfig, ServerLimits limits) {
         this.methods = Map.copyOf(methods);
         this.interceptors = List.copyOf(interceptors);
         this.handlerExecutor = handlerExecutor;
         this.sessionConfig = sessionConfig;
-        this.handshakeTimeout = handshakeTimeout;
+        this.limits = limits;
+        this.handshakeTimeout = limits.handshakeTimeout();
+        this.memory = new MemoryBudget(limits.memoryBudget());
+    }
+
+    /**
+     * Why a new connection cannot be taken now (too many connections, or the memory budget is full),
+     * or null if it can.
+     */
+    String refusal() {
+        if (sessions.size() >= limits.maxConnections()) {
+            return "too many connections (the server's limit is " + limits.maxConnections() + ")";
+        }
+        if (!memory.admits(Session.BASE_BYTES)) {
+            return "the server's memory budget (" + (memory.limit() >> 10) + " KiB) is full";
+        }
+        return null;
+    }
+
+    /** Bytes the connections hold against the memory budget; for tests and monitoring. */
+    public long memoryInUse() {
+        return memory.used();
+    }
+
+    /** Connections shed because the memory budget ran out; for tests and monitoring. */
+    public long connectionsShed() {
+        return memory.shedCount();
     }
 
     public int sessionCount() {

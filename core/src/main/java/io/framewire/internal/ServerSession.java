@@ -2,6 +2,7 @@ package io.framewire.internal;
 
 import io.framewire.Deadline;
 import io.framewire.Peer;
+import io.framewire.ServerLimits;
 import io.framewire.Status;
 import io.framewire.protocol.ErrorCode;
 import io.framewire.protocol.Frame;
@@ -14,22 +15,22 @@ import io.framewire.spi.TransportProvider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The server end of a connection: answers the HELLO, opens a {@link ServerStream} per CALL. */
+/** The server end of a connection: answers the HELLO, opens a {@link ServerStream} per CALL, hosts subscriptions. */
 final class ServerSession extends Session {
     final ServerRuntime runtime;
     private final Peer peer;
 
     /** This connection's subscriptions by id; the reader adds them, closing removes them. */
     private final Map<Integer, BrokerSubscription> subscriptions = new ConcurrentHashMap<>();
-    /** Offers this connection's reader deferred to the end of its read; its thread's alone. */
-    private final DeferredOffers deferredOffers = new DeferredOffers();
+    private final InboundPublishes publishes;
     /** Highest client stream id seen; written by the reader, read by shutdown. */
     private volatile int lastStreamId;
 
     ServerSession(Connection connection, TransportProvider transport, ServerRuntime runtime) {
-        super(connection, transport.scheme(), runtime.sessionConfig);
+        super(connection, transport.scheme(), runtime.sessionConfig, runtime.memory);
         this.runtime = runtime;
         this.peer = Peer.of(transport.scheme(), connection.remoteAddress(), connection.peerCredentials());
+        this.publishes = new InboundPublishes(this, runtime.broker, localSettings().publishWindow());
         runtime.sessions.add(this);
     }
 
@@ -74,9 +75,10 @@ final class ServerSession extends Session {
                 if (b != null) {
                     runtime.broker.remove(b);
                     b.close();
+                    account.release(b.footprint);
                 }
             }
-            case Frame.Publish p -> onPublish(p);
+            case Frame.Publish p -> publishes.onPublish(p, currentPayloadLength());
             default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame.type() + " may only be sent by a server");
         }
     }
@@ -93,7 +95,8 @@ final class ServerSession extends Session {
             return;
         }
         int maxStreams = localSettings().maxConcurrentStreams();
-        if (streams.size() >= maxStreams) {
+        // A stream whose STATUS is not written yet still counts: its frames still take memory.
+        if (streams.size() + out.finishingCount() >= maxStreams) {
             refuse(id, StatusCode.UNAVAILABLE, "too many concurrent streams (limit " + maxStreams + "); the call was not processed");
             return;
         }
@@ -105,7 +108,7 @@ final class ServerSession extends Session {
         }
         ServerMethod method = runtime.methods.get(c.method());
         if (method == null) {
-            refuse(id, StatusCode.UNIMPLEMENTED, "unknown method " + c.method());
+            refuse(id, StatusCode.UNIMPLEMENTED, "unknown method " + Topics.shortened(c.method()));
             return;
         }
         if (method.descriptor().type() != c.methodType()) {
@@ -118,6 +121,12 @@ final class ServerSession extends Session {
                 config.callbackExecutor());
         ServerStream stream = new ServerStream(this, id, method, ctx);
         streams.put(id, stream);
+        if (state == State.CLOSED) {
+            // Closed by another thread between the check above and now: close() may not have seen it.
+            streams.remove(id, stream);
+            stream.abort(Status.of(StatusCode.UNAVAILABLE, "the connection closed"), false);
+            return;
+        }
         if (deadline != null && !stream.armDeadline(deadline)) {
             stream.abort(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded on arrival"), true);
             return;
@@ -130,63 +139,52 @@ final class ServerSession extends Session {
         if (subscriptions.containsKey(id)) {
             throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "subscription id " + id + " is already in use");
         }
-        Broker broker = runtime.broker;
+        ServerLimits limits = runtime.limits;
         String problem = Topics.problem(s.pattern(), true);
         if (problem == null && !s.queueGroup().isEmpty()) {
-            problem = Topics.problem(s.queueGroup(), false) == null ? null : "invalid queue group '" + s.queueGroup() + "'";
+            problem = Topics.problem(s.queueGroup(), false) == null ? null
+                    : "invalid queue group '" + Topics.shortened(s.queueGroup()) + "'";
         }
-        if (problem == null && (s.maxMessages() < 1 || s.maxBytes() == 0)) {
+        if (problem == null && (s.maxMessages() == 0 || s.maxBytes() == 0)) {
             problem = "max messages and max bytes must be at least 1";
         }
         if (problem != null) {
-            endSubscription(id, StatusCode.INVALID_ARGUMENT, "cannot subscribe to '" + s.pattern() + "': " + problem);
+            endSubscription(id, StatusCode.INVALID_ARGUMENT, "cannot subscribe to '" + Topics.shortened(s.pattern())
+                    + "': " + problem);
             return;
         }
         if (state != State.OPEN) {
             endSubscription(id, StatusCode.UNAVAILABLE, "the server is shutting down");
             return;
         }
-        if (subscriptions.size() >= broker.maxSubscriptionsPerConnection) {
+        if (subscriptions.size() >= limits.maxSubscriptionsPerConnection()) {
             endSubscription(id, StatusCode.RESOURCE_EXHAUSTED, "this connection already has "
-                    + broker.maxSubscriptionsPerConnection + " subscriptions, the server's limit");
+                    + limits.maxSubscriptionsPerConnection() + " subscriptions, the server's limit");
             return;
         }
-        // The client chooses its queue's bounds; the server caps them at its own limits.
-        BrokerSubscription b = new BrokerSubscription(this, s, Math.min(s.maxMessages(), broker.maxQueueMessages),
-                Math.min(Integer.toUnsignedLong(s.maxBytes()), broker.maxQueueBytes));
+        if (shedding) {
+            endSubscription(id, StatusCode.RESOURCE_EXHAUSTED, "the server is out of memory for this connection");
+            return;
+        }
+        // The client chooses its queue's bounds; the server caps them at its own limits, and one
+        // connection's subscriptions together at half the memory budget, however it was configured.
+        BrokerSubscription b = new BrokerSubscription(this, s,
+                (int) Math.min(Integer.toUnsignedLong(s.maxMessages()), limits.maxSubscriptionMessages()),
+                Math.min(Integer.toUnsignedLong(s.maxBytes()), limits.maxSubscriptionBytes()),
+                limits.maxBlockTime().toNanos(),
+                Math.min(limits.maxSubscriptionBytesPerConnection(), runtime.memory.limit() / 2));
+        account.charge(b.footprint);
         subscriptions.put(id, b);
-        broker.add(b);
+        runtime.broker.add(b);
+        if (state == State.CLOSED && subscriptions.remove(id, b)) {
+            // Closed by another thread meanwhile: onClosed may have missed it.
+            runtime.broker.remove(b);
+            b.close();
+        }
     }
 
     private void endSubscription(int id, StatusCode code, String message) {
-        out.sendControl(new Frame.SubscriptionEnd(id, code, message), false);
-    }
-
-    /**
-     * Hands a PUBLISH to the broker on this reader thread: a full BLOCK subscription holds the reader
-     * up to its timeout, which pushes back on this publisher through TCP, as the policy intends.
-     */
-    private void onPublish(Frame.Publish p) {
-        String problem = Topics.problem(p.topic(), false);
-        if (problem == null && !p.replyTo().isEmpty() && Topics.problem(p.replyTo(), false) != null) {
-            problem = "invalid reply-to topic '" + p.replyTo() + "'";
-        }
-        Status result;
-        if (problem != null) {
-            result = Status.of(StatusCode.INVALID_ARGUMENT, "cannot publish to '" + p.topic() + "': " + problem);
-        } else {
-            try {
-                // A publish acknowledged with its result is not deferred.
-                result = runtime.broker.publish(p.topic(), p.replyTo(), p.metadata(), p.data(), deferredOffers,
-                        p.ackId() == 0 ? wakeups : null);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                result = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down");
-            }
-        }
-        if (p.ackId() != 0) {
-            out.sendControl(new Frame.Ack(p.ackId(), result.code(), result.description()), false);
-        }
+        reply(new Frame.SubscriptionEnd(id, code, message));
     }
 
     @Override
@@ -199,7 +197,7 @@ final class ServerSession extends Session {
 
     /** Ends a call before it started: a STATUS on the connection queue (the stream has nothing else). */
     private void refuse(int streamId, StatusCode code, String message) {
-        out.sendControl(new Frame.Status(streamId, code, message, Metadata.EMPTY), false);
+        reply(new Frame.Status(streamId, code, message, Metadata.EMPTY));
     }
 
     @Override
@@ -232,7 +230,7 @@ final class ServerSession extends Session {
             return;
         }
         state = State.DRAINING;
-        out.sendControl(new Frame.GoAway(lastStreamId, ErrorCode.NO_ERROR, "server shutting down"), mayWrite());
+        out.sendControl(new Frame.GoAway(lastStreamId, ErrorCode.NO_ERROR, "server shutting down"), false);
         if (streams.isEmpty()) {
             closeGracefully();
         }
@@ -252,6 +250,7 @@ final class ServerSession extends Session {
     @Override
     void onClosed(Status status) {
         runtime.sessions.remove(this);
+        publishes.close();
         for (BrokerSubscription b : subscriptions.values()) {
             runtime.broker.remove(b);
             b.close();

@@ -30,7 +30,8 @@ final class ServerStream extends StreamBase {
     private final ServerCallImpl<?, ?> call;
 
     // Reader thread only.
-    private byte[] request;
+    /** A unary or server-streaming call's request: its credit is held until the handler takes it. */
+    private InboundMessage request;
     private boolean halfClosed;
 
     ServerStream(ServerSession session, int streamId, ServerMethod method, ServerCallContextImpl context) {
@@ -73,13 +74,15 @@ final class ServerStream extends StreamBase {
             call.inbox.add(message);
             return;
         }
-        consumed(message);
         if (request != null) {
+            consumed(message);
             abort(Status.of(StatusCode.INTERNAL, "more than one request message for " + method.descriptor().type()
                     + " method " + method.descriptor().fullName()), true);
             return;
         }
-        request = message.data();
+        // Kept, with its credit, until the handler takes it: buffered requests stay within the
+        // connection's window however many calls a client opens.
+        request = message;
     }
 
     void onHalfClose() {
@@ -99,9 +102,25 @@ final class ServerStream extends StreamBase {
                     + " method " + method.descriptor().fullName()), true);
             return;
         }
-        byte[] req = request;
+        InboundMessage req = request;
         request = null;
-        dispatch(() -> runBlocking(req));
+        dispatch(() -> {
+            // The handler has its request: its credit goes back, but the handler holds its bytes until
+            // it is done, so they stay charged to the connection's memory meanwhile. A request larger
+            // than a window keeps its reservation until then too, so handlers of large requests that
+            // wait to send their responses cannot pile up beyond what the reservations allow.
+            boolean reserved = req.reservation() > 0;
+            long held = reserved ? 0 : creditBackKeepingMemory(req);
+            try {
+                runBlocking(req.data());
+            } finally {
+                if (reserved) {
+                    consumed(req);
+                } else {
+                    session.account.release(held);
+                }
+            }
+        });
     }
 
     void onCancel(Frame.Cancel cancel) {
@@ -221,8 +240,20 @@ final class ServerStream extends StreamBase {
         o.flush(session.mayWrite());
     }
 
-    /** Queues a response message, waiting while the client's window and the send buffer are full. */
+    /**
+     * Queues a response message, waiting while the client's window and the send buffer are full; the
+     * message counts against the connection's memory while it waits.
+     */
     void sendMessage(byte[] body) {
+        session.account.charge(body.length);
+        try {
+            sendMessageCharged(body);
+        } finally {
+            session.account.release(body.length);
+        }
+    }
+
+    private void sendMessageCharged(byte[] body) {
         requireOpen();
         int limit = outboundLimit();
         if (body.length > limit) {
@@ -293,19 +324,29 @@ final class ServerStream extends StreamBase {
      * unary or client-streaming result) and the status.
      */
     void finish(Status status, Metadata trailers, byte[] responseOrNull) {
-        if (!markEnded()) {
-            return;
-        }
+        Outbound o = session.out;
+        boolean mayWait = responseOrNull != null && session.mayWrite();
+        long charged = 0;
         Status finalStatus = status;
         byte[] body = responseOrNull;
-        if (body != null && body.length > outboundLimit()) {
-            finalStatus = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response message of " + body.length
-                    + " bytes exceeds the maximum message size of " + outboundLimit() + " bytes");
-            body = null;
-        }
-        Outbound o = session.out;
         o.lock().lock();
         try {
+            if (mayWait && !o.hasRoomLocked(out, session.config.streamReadyThreshold())) {
+                // The response waits, like any other message, while the connection's queue is full, so
+                // a client that keeps calling without reading cannot make the server buffer responses
+                // without bound; meanwhile it counts against the connection's memory.
+                charged = body.length;
+                session.account.charge(charged);
+                awaitRoomLocked(o);
+            }
+            if (!markEnded()) {
+                return;
+            }
+            if (body != null && body.length > outboundLimit()) {
+                finalStatus = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response message of " + body.length
+                        + " bytes exceeds the maximum message size of " + outboundLimit() + " bytes");
+                body = null;
+            }
             Metadata headers = context.takeResponseHeaders();
             if (headers != null && !headers.isEmpty()) {
                 o.enqueueLocked(out, new Frame.Headers(id(), headers), null);
@@ -317,9 +358,34 @@ final class ServerStream extends StreamBase {
             o.endLocked(out);
         } finally {
             o.lock().unlock();
+            session.account.release(charged);
         }
         o.flush(session.mayWrite());
         ended(finalStatus);
+    }
+
+    /**
+     * Waits (lock held) until the call's deadline or the connection's end for room; an interrupt of the
+     * handler's thread does not cut it short (the handler has finished), it stays set for whoever owns
+     * the thread.
+     */
+    private void awaitRoomLocked(Outbound o) {
+        long until = context.deadline().map(d -> System.nanoTime() + Math.max(0, d.remainingNanos())).orElse(Long.MAX_VALUE);
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (!isEnded()) {
+                try {
+                    o.awaitRoomLocked(out, session.config.streamReadyThreshold(), until);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

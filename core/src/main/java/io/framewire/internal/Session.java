@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,9 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 abstract class Session {
     static final System.Logger LOG = System.getLogger("io.framewire");
+    /** What a busy connection reads into at once: a buffer borrowed from {@link BufferPool#read}. */
     static final int READ_BUFFER_BYTES = 64 * 1024;
-    /** PINGs a peer may send per second before it is judged abusive. */
-    static final int MAX_PINGS_PER_SECOND = 1000;
+    /**
+     * What an idle or lightly used connection reads into: its own, small. A read that fills it borrows
+     * a large one for the burst; a read well short of it gives that back.
+     */
+    static final int SMALL_READ_BUFFER_BYTES = 8 * 1024;
+    /** What a connection costs before it holds anything: its objects and its small read buffer. */
+    static final long BASE_BYTES = 12 * 1024;
     /** How long a final ERROR or GOAWAY may take to write before the connection is closed anyway. */
     static final long CLOSE_GRACE_MILLIS = 1000;
 
@@ -45,6 +52,8 @@ abstract class Session {
     final String transport;
     final SessionConfig config;
     final Outbound out;
+    /** This connection's share of its server's memory budget; unmetered for a client. */
+    final MemoryBudget.Account account;
     /** What this connection's reader deferred to the end of each read (wake-ups, broker offers); its thread's alone. */
     final Wakeups wakeups = new Wakeups();
     final Map<Integer, StreamBase> streams = new ConcurrentHashMap<>();
@@ -54,33 +63,44 @@ abstract class Session {
     private final CompletableFuture<Status> closed = new CompletableFuture<>();
     private final Map<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final AtomicLong pingIds = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     volatile State state = State.HANDSHAKING;
+    /** The memory budget chose this connection to go: nothing more is queued for it meanwhile. */
+    volatile boolean shedding;
     private volatile Settings peerSettings = Settings.defaults();
     private volatile long lastReadNanos = System.nanoTime();
-    private ScheduledFuture<?> heartbeat;
+    /** When the frame the decoder is in the middle of began (about), or 0 at a frame boundary. */
+    private volatile long partialFrameSince;
+    private volatile ScheduledFuture<?> watchdog;
     private ScheduledFuture<?> handshakeTimer;
 
     // Connection-level receive credit.
     private final AtomicLong connectionRecvCredit;
     private final AtomicLong connectionUnacked = new AtomicLong();
 
-    // Reader thread only: ping flood accounting.
+    // Reader thread only.
     private long pingWindowStart;
     private int pingsInWindow;
+    private int framesThisRead;
+    /** Bytes of the decoder's frame in progress charged to the account. */
+    private long decoderCharged;
 
     private record PendingPing(long sentNanos, CompletableFuture<Duration> result) {}
 
-    Session(Connection connection, String transport, SessionConfig config) {
+    /** @param budget the server's memory budget this connection draws on, or null (a client's) */
+    Session(Connection connection, String transport, SessionConfig config, MemoryBudget budget) {
         this.connection = connection;
         this.transport = transport;
         this.config = config;
+        this.account = budget == null ? MemoryBudget.UNMETERED : budget.open(this::shed);
         this.decoder = FrameDecoder.forConnection(config.local().maxFrameSize());
-        this.out = new Outbound(connection, config.maxQueuedBytes(), this::onWriteFailure, this::runCallback);
+        this.out = new Outbound(connection, config.maxQueuedBytes(), config.maxControlBytes(), account,
+                this::onWriteFailure, this::runCallback);
         this.connectionRecvCredit = new AtomicLong(config.local().connectionWindow());
         // Room for two maximum-size messages in flight beyond the windows, or one connection window.
-        this.messageBudget = new MessageBudget(Math.max(2L * config.local().maxMessageSize(), config.local().connectionWindow()));
+        this.messageBudget = new MessageBudget(Math.max(2L * config.local().maxMessageSize(),
+                config.local().connectionWindow()), account);
         OpenResources.opened(this);
     }
 
@@ -102,6 +122,7 @@ abstract class Session {
 
     /** Starts the reader thread, and the handshake timer if {@code handshakeTimeout} is positive. */
     final void start(ThreadFactory readerThreads, Duration handshakeTimeout) {
+        account.chargeFixed(BASE_BYTES); // released with the rest of the account when the session closes
         if (!handshakeTimeout.isZero()) {
             handshakeTimer = Timers.schedule(() -> {
                 if (state == State.HANDSHAKING) {
@@ -141,42 +162,90 @@ abstract class Session {
 
     private void readLoop() {
         READER_THREAD.set(Boolean.TRUE);
-        ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
+        boolean heap = connection.prefersHeapBuffers();
+        BufferPool pool = BufferPool.read(heap);
+        ByteBuffer small = BufferPool.allocate(SMALL_READ_BUFFER_BYTES, heap);
+        ByteBuffer big = null;
+        ByteBuffer buf = small;
         try {
             while (true) {
                 buf.clear();
                 int n = connection.read(buf);
                 if (n < 0) {
                     if (state == State.CLOSED) {
-                        out.closeNow(); // the peer has closed after our final frame
+                        out.closeWhenFinalWritten(); // the peer has closed after (or before) our final frame
                         return;
                     }
                     decoder.endOfInput();
                     onEndOfStream();
                     return;
                 }
-                lastReadNanos = System.nanoTime();
-                if (state == State.CLOSED) {
-                    continue; // lingering after our final frame: what the peer still sends is dropped
+                long now = System.nanoTime();
+                lastReadNanos = now;
+                if (state == State.CLOSED || shedding) {
+                    // Lingering after our final frame, or about to be shed for the memory it holds: what
+                    // the peer still sends is dropped, not buffered.
+                    continue;
                 }
                 buf.flip();
+                framesThisRead = 0;
                 try {
                     decoder.decode(buf, this::dispatch);
                 } finally {
                     wakeups.flush();
                 }
+                afterRead(now);
+                // A read that filled the small buffer is a burst: borrow a large one until reads come short.
+                if (big == null && n == small.capacity()) {
+                    big = pool.take();
+                    account.chargeFixed(big.capacity());
+                    buf = big;
+                } else if (big != null && n < small.capacity() / 2) {
+                    pool.give(big);
+                    account.releaseFixed(big.capacity());
+                    big = null;
+                    buf = small;
+                }
             }
         } catch (ProtocolException e) {
             failConnection(e.code(), e.getMessage());
-            linger(buf);
+            linger(small);
         } catch (IOException e) {
             if (state != State.CLOSED) {
                 close(Status.of(StatusCode.UNAVAILABLE, "connection to " + connection.remoteAddress() + " lost: "
                         + describe(e)), null);
             }
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "reader of " + this + " failed", e);
+        } catch (Throwable e) {
+            // An Error here (out of memory, say) ends this connection, never the process.
+            logSafely(Level.ERROR, "reader of " + this + " failed", e);
             failConnection(ErrorCode.INTERNAL_ERROR, "internal error");
+        } finally {
+            if (big != null) {
+                pool.give(big);
+                account.releaseFixed(big.capacity());
+            }
+            account.release(decoderCharged);
+            decoderCharged = 0;
+        }
+    }
+
+    /** After each read: charge what the decoder holds, and note whether a frame is left unfinished. */
+    private void afterRead(long now) {
+        long held = decoder.heldBytes();
+        if (held != decoderCharged) {
+            if (held > decoderCharged) {
+                account.charge(held - decoderCharged);
+            } else {
+                account.release(decoderCharged - held);
+            }
+            decoderCharged = held;
+        }
+        if (decoder.atFrameBoundary()) {
+            if (partialFrameSince != 0) {
+                partialFrameSince = 0;
+            }
+        } else if (partialFrameSince == 0 || framesThisRead > 0) {
+            partialFrameSince = now; // a new frame began in this read
         }
     }
 
@@ -195,10 +264,11 @@ abstract class Session {
         } catch (IOException e) {
             // closed by the grace timer
         }
-        out.closeNow();
+        out.closeWhenFinalWritten();
     }
 
     private void dispatch(Frame frame) {
+        framesThisRead++;
         switch (frame) {
             case Frame.Hello h -> {
                 if (handshakeTimer != null) {
@@ -220,6 +290,11 @@ abstract class Session {
         }
     }
 
+    /** The payload length of the frame being dispatched (reader thread, inside {@code on*} methods only). */
+    final int currentPayloadLength() {
+        return decoder.currentPayloadLength();
+    }
+
     /** The peer's HELLO: validate the version, record settings, answer (server), go OPEN. */
     abstract void onHello(Frame.Hello hello);
 
@@ -238,11 +313,29 @@ abstract class Session {
             pingWindowStart = now;
             pingsInWindow = 0;
         }
-        if (++pingsInWindow > MAX_PINGS_PER_SECOND) {
-            throw new ProtocolException(ErrorCode.ENHANCE_YOUR_CALM, "more than " + MAX_PINGS_PER_SECOND + " PINGs in a second");
+        if (++pingsInWindow > config.maxPingsPerSecond()) {
+            throw new ProtocolException(ErrorCode.ENHANCE_YOUR_CALM, "more than " + config.maxPingsPerSecond()
+                    + " PINGs in a second");
         }
-        if (!out.sendControl(new Frame.Pong(p.payload()), false) && !out.isClosed()) {
-            throw new ProtocolException(ErrorCode.ENHANCE_YOUR_CALM, "the peer sends control frames but does not read the answers");
+        reply(new Frame.Pong(p.payload()));
+    }
+
+    /**
+     * Queues a connection frame that answers the peer (PONG, ACK, a refusal). On the reader thread: a
+     * peer that makes answers pile up without reading them is closed with ENHANCE_YOUR_CALM.
+     */
+    final void reply(Frame answer) {
+        if (!out.sendControl(answer, false) && !out.isClosed()) {
+            throw new ProtocolException(ErrorCode.ENHANCE_YOUR_CALM, "the peer sends requests but does not read the "
+                    + "answers (" + config.maxControlBytes() + " bytes of them wait)");
+        }
+    }
+
+    /** As {@link #reply}, from any thread: closes the connection rather than throw. */
+    final void replyFromAnyThread(Frame answer) {
+        if (!out.sendControl(answer, false) && !out.isClosed()) {
+            failConnection(ErrorCode.ENHANCE_YOUR_CALM, "the peer sends requests but does not read the answers ("
+                    + config.maxControlBytes() + " bytes of them wait)");
         }
     }
 
@@ -257,25 +350,33 @@ abstract class Session {
     }
 
     private void onCredit(Frame.Credit c) {
-        if (c.subscription()) {
-            onSubscriptionCredit(c);
-            return;
-        }
-        if (c.streamId() == 0) {
-            if (!out.addConnectionCredit(c.increment())) {
-                throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflows 2^31-1");
+        switch (c.kind()) {
+            case SUBSCRIPTION -> onSubscriptionCredit(c);
+            case PUBLISH -> onPublishCredit(c);
+            case WINDOW -> {
+                if (c.streamId() == 0) {
+                    if (!out.addConnectionCredit(c.increment())) {
+                        throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflows 2^31-1");
+                    }
+                    return;
+                }
+                StreamBase s = streams.get(c.streamId());
+                SendQueue q = s != null ? s.out : out.finishing(c.streamId());
+                if (q == null) {
+                    checkKnownStream(c.streamId(), c.type().name());
+                    return;
+                }
+                if (!out.addStreamCredit(q, c.increment())) {
+                    throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "window of stream " + c.streamId()
+                            + " overflows 2^31-1");
+                }
             }
-            return;
         }
-        StreamBase s = streams.get(c.streamId());
-        SendQueue q = s != null ? s.out : out.finishing(c.streamId());
-        if (q == null) {
-            checkKnownStream(c.streamId(), c.type().name());
-            return;
-        }
-        if (!out.addStreamCredit(q, c.increment())) {
-            throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "window of stream " + c.streamId() + " overflows 2^31-1");
-        }
+    }
+
+    /** PUBLISH credit; only the client side accepts it. */
+    void onPublishCredit(Frame.Credit c) {
+        throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "publish CREDIT sent to a server");
     }
 
     /** CREDIT for a subscription; only the broker side accepts it. */
@@ -292,14 +393,16 @@ abstract class Session {
      * given back at once.
      */
     final void onMessageFrame(Frame.Message m) {
-        if (connectionRecvCredit.addAndGet(-m.payloadLength()) < 0) {
-            throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "received " + m.payloadLength()
+        int payload = m.payloadLength();
+        if (connectionRecvCredit.addAndGet(-payload) < 0) {
+            throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "received " + payload
                     + " bytes beyond the connection's credit");
         }
+        account.charge(payload); // released as its credit is settled (connectionConsumed)
         StreamBase s = streams.get(m.streamId());
         if (s == null) {
             checkKnownStream(m.streamId(), "MESSAGE");
-            connectionConsumed(m.payloadLength());
+            connectionConsumed(payload);
             return;
         }
         InboundMessage message = s.acceptFragment(m);
@@ -308,49 +411,85 @@ abstract class Session {
         }
     }
 
-    final void connectionConsumed(int payloadBytes) {
+    /** {@code payloadBytes} of MESSAGE payload were consumed or discarded: their memory goes, their credit returns. */
+    final void connectionConsumed(long payloadBytes) {
+        account.release(payloadBytes);
+        returnConnectionCredit(payloadBytes);
+    }
+
+    /** Returns connection credit for {@code payloadBytes} (half a window at a time); their memory is accounted elsewhere. */
+    final void returnConnectionCredit(long payloadBytes) {
+        if (payloadBytes <= 0) {
+            return;
+        }
         long threshold = Math.max(1, config.local().connectionWindow() / 2);
         long u = connectionUnacked.addAndGet(payloadBytes);
         if (u >= threshold && connectionUnacked.compareAndSet(u, 0)) {
             connectionRecvCredit.addAndGet(u);
-            sendCredit(0, u);
+            out.oweConnectionCredit(u);
         }
-    }
-
-    final void sendCredit(int streamId, long increment) {
-        out.sendControl(new Frame.Credit(streamId, false, (int) Math.min(increment, Integer.MAX_VALUE)), mayWrite());
     }
 
     // --- handshake helpers for subclasses ---
 
-    /** Records the peer's settings and goes OPEN; starts heartbeats. */
+    /** Records the peer's settings and goes OPEN; starts heartbeats and the watchdog. */
     final void opened(Settings peer) {
         peerSettings = peer;
-        out.peerSettings(peer.connectionWindow(), peer.maxFrameSize());
+        out.peerSettings(peer.connectionWindow(), peer.maxFrameSize(), peer.publishWindow());
         decoder.maxFrameLength(config.local().maxFrameSize());
-        startHeartbeat(config.local().heartbeatIntervalMillis(), peer.heartbeatIntervalMillis());
+        startWatchdog(config.local().heartbeatIntervalMillis(), peer.heartbeatIntervalMillis());
         if (state == State.HANDSHAKING) {
             state = State.OPEN;
         }
         handshake.complete(null);
     }
 
-    private void startHeartbeat(int ownMillis, int peerMillis) {
-        int period = ownMillis > 0 && peerMillis > 0 ? Math.min(ownMillis, peerMillis) : Math.max(ownMillis, peerMillis);
-        if (period <= 0) {
+    /**
+     * The periodic check of a connection: PINGs it when this side has been silent for its heartbeat
+     * interval, and closes it when the peer has been silent too long (three of the peer's intervals, or
+     * this side's idle timeout, whichever is shorter) or has left a frame unfinished too long.
+     */
+    private void startWatchdog(int ownMillis, int peerMillis) {
+        long idle = config.idleTimeout().toNanos();
+        if (peerMillis > 0) {
+            long promised = TimeUnit.MILLISECONDS.toNanos(3L * peerMillis);
+            idle = idle == 0 ? promised : Math.min(idle, promised);
+        }
+        long frame = config.frameTimeout().toNanos();
+        long ping = TimeUnit.MILLISECONDS.toNanos(ownMillis);
+        long tick = Long.MAX_VALUE;
+        if (ping > 0) {
+            tick = Math.min(tick, ping / 2);
+        }
+        if (idle > 0) {
+            tick = Math.min(tick, idle / 3);
+        }
+        if (frame > 0) {
+            tick = Math.min(tick, frame / 3);
+        }
+        if (tick == Long.MAX_VALUE) {
             return;
         }
-        long tick = Math.max(10, period / 2);
-        heartbeat = Timers.scheduleAtFixedRate(() -> {
+        long idleNanos = idle;
+        tick = Math.max(TimeUnit.MILLISECONDS.toNanos(10), tick);
+        watchdog = Timers.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
-            if (peerMillis > 0 && now - lastReadNanos > TimeUnit.MILLISECONDS.toNanos(3L * peerMillis)) {
-                failConnection(ErrorCode.KEEPALIVE_TIMEOUT, "nothing received for " + 3 * peerMillis + " ms");
+            if (idleNanos > 0 && now - lastReadNanos > idleNanos) {
+                failConnection(ErrorCode.KEEPALIVE_TIMEOUT, "nothing received for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos) + " ms (the limit is "
+                        + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms)");
                 return;
             }
-            if (ownMillis > 0 && now - out.lastWriteNanos >= TimeUnit.MILLISECONDS.toNanos(ownMillis)) {
+            long since = partialFrameSince;
+            if (frame > 0 && since != 0 && now - since > frame) {
+                failConnection(ErrorCode.FRAME_TIMEOUT, "a frame begun " + TimeUnit.NANOSECONDS.toMillis(now - since)
+                        + " ms ago is still incomplete (the limit is " + TimeUnit.NANOSECONDS.toMillis(frame) + " ms)");
+                return;
+            }
+            if (ping > 0 && now - out.lastWriteNanos >= ping) {
                 out.sendControl(new Frame.Ping(-pingIds.incrementAndGet()), false);
             }
-        }, tick, TimeUnit.MILLISECONDS);
+        }, tick, TimeUnit.NANOSECONDS);
     }
 
     // --- ping ---
@@ -382,14 +521,33 @@ abstract class Session {
         if (state == State.CLOSED) {
             return;
         }
-        LOG.log(Level.WARNING, "closing connection " + connection.remoteAddress() + " (" + transport + "): "
-                + code + ": " + message);
-        Status status = Status.of(StatusCode.UNAVAILABLE, "connection error " + code + ": " + message);
-        if (state == State.HANDSHAKING) {
-            handshake.completeExceptionally(status.asException());
+        try {
+            logSafely(Level.WARNING, "closing connection " + connection.remoteAddress() + " (" + transport + "): "
+                    + code + ": " + message, null);
+            Status status = Status.of(StatusCode.UNAVAILABLE, "connection error " + code + ": " + message);
+            if (state == State.HANDSHAKING) {
+                handshake.completeExceptionally(status.asException());
+            }
+            Frame error = new Frame.Error(code, message);
+            close(status, before == null ? new Frame[] {error} : new Frame[] {before, error}, true);
+        } catch (Throwable t) {
+            // Out of memory while closing: close the socket at least, so the peer and its memory go.
+            connection.close();
+            logSafely(Level.ERROR, "closing " + this + " failed", t);
         }
-        Frame error = new Frame.Error(code, message);
-        close(status, before == null ? new Frame[] {error} : new Frame[] {before, error}, true);
+    }
+
+    /** Logs, and never throws: a log call that fails (out of memory) must not take its caller's thread down. */
+    static void logSafely(Level level, String message, Throwable t) {
+        try {
+            if (t == null) {
+                LOG.log(level, message);
+            } else {
+                LOG.log(level, message, t);
+            }
+        } catch (Throwable ignored) {
+            // nothing more can be done
+        }
     }
 
     /**
@@ -411,8 +569,9 @@ abstract class Session {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        if (heartbeat != null) {
-            heartbeat.cancel(false);
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
         }
         if (closeOutbound) {
             if (lastFrames.length > 0) {
@@ -432,8 +591,22 @@ abstract class Session {
         }
         pings.clear();
         onClosed(status);
+        account.close();
         OpenResources.closed(this);
         closed.complete(status);
+    }
+
+    /**
+     * The memory budget chose this connection to go: ERROR OVERLOADED, from a thread of its own (the
+     * budget decides under other connections' locks).
+     */
+    private void shed(String reason) {
+        shedding = true;
+        try {
+            Thread.ofVirtual().name("framewire-shed").start(() -> failConnection(ErrorCode.OVERLOADED, reason));
+        } catch (Throwable t) {
+            connection.close();
+        }
     }
 
     /** Subclass hook after the session closed (on the closing thread). */

@@ -11,6 +11,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * What client and server streams share: the send queue, and on the receive side message reassembly
  * and flow-control credit. Reassembly runs on the connection's reader thread only; credit is returned
  * from whichever thread consumes a message.
+ *
+ * <p>Every byte that arrives on the stream is held against the connection's credit (and the server's
+ * memory budget) until it is settled: when the application consumes its message, or, at the latest,
+ * when the stream ends. Ending settles whatever is left, wherever its messages are (queued, taken by a
+ * handler that was cancelled before it finished with them), so a cancelled stream can never keep the
+ * connection's window; a message consumed after that settles nothing twice.
  */
 abstract class StreamBase {
     final Session session;
@@ -22,6 +28,15 @@ abstract class StreamBase {
     private volatile java.util.concurrent.ScheduledFuture<?> deadlineTimer;
     /** Consumed bytes not yet returned to the peer as credit. */
     private final AtomicLong unacked = new AtomicLong();
+    /** Payload bytes received whose connection credit is not settled yet. */
+    private final AtomicLong held = new AtomicLong();
+    /** Reservations of complete messages not consumed yet. */
+    private final AtomicLong heldReservations = new AtomicLong();
+    /**
+     * Bytes of {@link #held} whose connection credit went back early: they arrived while their message
+     * waited for its reservation. Their memory is still held (and charged) until they are settled.
+     */
+    private final AtomicLong creditedAhead = new AtomicLong();
 
     // The message being received. Reader thread, except the reservation fields (guarded by lock).
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
@@ -57,6 +72,10 @@ abstract class StreamBase {
             throw new ProtocolException(ErrorCode.FLOW_CONTROL_ERROR, "stream " + id() + " received " + payload
                     + " bytes beyond its credit");
         }
+        held.addAndGet(payload);
+        if (ended.get()) {
+            settleAll(); // ended meanwhile (another thread): what just arrived is settled too
+        }
         if (m.first()) {
             if (expected >= 0 || discarding > 0) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "stream " + id()
@@ -77,7 +96,7 @@ abstract class StreamBase {
             }
             expected = m.messageLength();
             // Grow with what arrives rather than trust the announced length: memory follows credit.
-            assembling = new byte[Math.min(expected, Math.max(m.length() * 2, 4096))];
+            assembling = new byte[Math.min(expected, Math.max(m.length(), 4096))];
             assembled = 0;
             long wire = (long) FrameLayout.MESSAGE_LENGTH_PREFIX + expected;
             if (wire > session.localSettings().initialStreamWindow()) {
@@ -103,9 +122,10 @@ abstract class StreamBase {
         if (assembled + m.length() > assembling.length) {
             // A reserved message's whole length is already accounted for: allocate it once rather than
             // copy it over and over while doubling (which stalls this reader for tens of milliseconds
-            // on a 64 MiB message). Otherwise grow with what arrives, which credit bounds.
-            int capacity = isReserved() ? expected
-                    : (int) Math.min(expected, Math.max((long) assembling.length * 2, assembled + m.length()));
+            // on a 64 MiB message). Otherwise grow to exactly what has arrived: the stream's window
+            // bounds it, so the copies are few, and the memory is what the bytes that arrived were
+            // charged for (doubling once held twice that, uncounted, for each waiting stream).
+            int capacity = isReserved() ? expected : assembled + m.length();
             assembling = Arrays.copyOf(assembling, capacity);
         }
         System.arraycopy(m.data(), m.offset(), assembling, assembled, m.length());
@@ -117,6 +137,12 @@ abstract class StreamBase {
         byte[] msg = assembling;
         assembling = null;
         expected = -1;
+        if (settled > 0) {
+            heldReservations.addAndGet(settled);
+            if (ended.get()) {
+                settleAll();
+            }
+        }
         return new InboundMessage(msg, settled);
     }
 
@@ -142,12 +168,14 @@ abstract class StreamBase {
     private long creditArrival(int payload) {
         long r;
         boolean creditNow;
+        boolean waiting = false;
         lock.lock();
         try {
             r = reservation;
             creditNow = r > 0 && reserved;
             if (r > 0 && !reserved) {
                 uncredited += payload;
+                waiting = true;
             }
             if (assembled == expected) {
                 reservation = 0;
@@ -157,6 +185,14 @@ abstract class StreamBase {
         }
         if (creditNow) {
             consumed(payload);
+        } else if (waiting) {
+            // Its stream credit stays out (so this stream's sender stops at its window), but its
+            // connection credit goes back: streams waiting for reservations must never hold the whole
+            // connection window, or the streams that were granted one could not finish, and nothing
+            // would be released (40 concurrent 4 MB calls once deadlocked a connection that way). The
+            // bytes stay charged to the memory budget meanwhile.
+            creditedAhead.addAndGet(payload);
+            session.returnConnectionCredit(payload);
         }
         return r;
     }
@@ -198,13 +234,42 @@ abstract class StreamBase {
 
     /**
      * The application consumed {@code message}: return its credit to the peer (in batches of half a
-     * window), or release its reservation. Any thread.
+     * window), or release its reservation. Any thread. After the stream ended this settles nothing:
+     * the end did.
      */
     final void consumed(InboundMessage message) {
         if (message.reservation() > 0) {
-            session.messageBudget().release(message.reservation());
+            long r = take(heldReservations, message.reservation());
+            if (r > 0) {
+                session.messageBudget().release(r);
+            }
         } else {
             consumed(FrameLayout.MESSAGE_LENGTH_PREFIX + message.data().length);
+        }
+    }
+
+    /** Settles everything this stream still holds: called once it has ended. */
+    private void settleAll() {
+        long h = held.getAndSet(0);
+        if (h > 0) {
+            long ahead = Math.min(h, creditedAhead.getAndSet(0));
+            session.connectionConsumed(h - ahead);
+            session.account.release(ahead);
+        }
+        long r = heldReservations.getAndSet(0);
+        if (r > 0) {
+            session.messageBudget().release(r);
+        }
+    }
+
+    /** Takes up to {@code n} from {@code counter}, never below 0; returns what it took. */
+    private static long take(AtomicLong counter, long n) {
+        while (true) {
+            long have = counter.get();
+            long t = Math.min(have, n);
+            if (t <= 0 || counter.compareAndSet(have, have - t)) {
+                return Math.max(0, t);
+            }
         }
     }
 
@@ -231,16 +296,39 @@ abstract class StreamBase {
         }
     }
 
+    /**
+     * A message's credit goes back now, but its memory stays charged to the connection until the caller,
+     * which holds on to the message, releases the bytes this returns. For a handler that takes its
+     * request before it runs. Not for a message that carries a reservation.
+     */
+    final long creditBackKeepingMemory(InboundMessage message) {
+        return settle(FrameLayout.MESSAGE_LENGTH_PREFIX + message.data().length, false);
+    }
+
     private void consumed(int payloadBytes) {
-        session.connectionConsumed(payloadBytes);
+        settle(payloadBytes, true);
+    }
+
+    /** Settles up to {@code payloadBytes} held: credit back, and their memory with {@code releaseMemory}. Returns what it settled. */
+    private long settle(int payloadBytes, boolean releaseMemory) {
+        long settled = take(held, payloadBytes);
+        if (settled <= 0) {
+            return 0;
+        }
+        long ahead = take(creditedAhead, settled);
+        session.returnConnectionCredit(settled - ahead);
+        if (releaseMemory) {
+            session.account.release(settled);
+        }
         long threshold = Math.max(1, session.localSettings().initialStreamWindow() / 2);
-        long u = unacked.addAndGet(payloadBytes);
+        long u = unacked.addAndGet(settled);
         if (u >= threshold && unacked.compareAndSet(u, 0)) {
             recvCredit.addAndGet(u);
             if (wantsMoreMessages()) {
-                session.sendCredit(id(), u);
+                session.out.oweStreamCredit(out, u);
             }
         }
+        return settled;
     }
 
     /** Claims the end of the stream: true for the one caller that ends it. Stops its timer and gives back its reservation. */
@@ -253,6 +341,7 @@ abstract class StreamBase {
             t.cancel(false);
         }
         releaseReservation();
+        settleAll();
         return true;
     }
 

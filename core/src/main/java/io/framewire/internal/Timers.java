@@ -38,12 +38,17 @@ public final class Timers {
         return EXECUTOR.scheduleAtFixedRate(guarded(task), period, period, unit);
     }
 
+    /**
+     * A task that never throws: an exception would end a periodic task for good, and an Error escaping
+     * the executor's worker would end the timer thread. What a task throws (even an OutOfMemoryError)
+     * ends that task's run only.
+     */
     private static Runnable guarded(Runnable task) {
         return () -> {
             try {
                 task.run();
             } catch (Throwable t) {
-                System.getLogger("io.framewire").log(System.Logger.Level.ERROR, "timer task failed", t);
+                Session.logSafely(System.Logger.Level.ERROR, "timer task failed", t);
             }
         };
     }

@@ -16,7 +16,7 @@ public final class Topics {
     public static String checkTopic(String topic) {
         String problem = problem(topic, false);
         if (problem != null) {
-            throw new IllegalArgumentException("invalid topic '" + printable(topic) + "': " + problem);
+            throw new IllegalArgumentException("invalid topic '" + shortened(topic) + "': " + problem);
         }
         return topic;
     }
@@ -29,7 +29,7 @@ public final class Topics {
     public static String checkPattern(String pattern) {
         String problem = problem(pattern, true);
         if (problem != null) {
-            throw new IllegalArgumentException("invalid pattern '" + printable(pattern) + "': " + problem);
+            throw new IllegalArgumentException("invalid pattern '" + shortened(pattern) + "': " + problem);
         }
         return pattern;
     }
@@ -92,6 +92,11 @@ public final class Topics {
 
     static String[] tokens(String s) {
         return s.split("\\.", -1);
+    }
+
+    /** The first 80 characters of {@code s}, unprintable ones as '?', for messages that echo what a peer sent. */
+    static String shortened(String s) {
+        return printable(s) + (s.length() > 80 ? "..." : "");
     }
 
     private static String printable(String s) {

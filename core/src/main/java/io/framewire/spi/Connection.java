@@ -48,6 +48,30 @@ public interface Connection extends AutoCloseable {
         close();
     }
 
+    /**
+     * Whether {@link #write}, called on the calling thread, survives that thread's interrupt: an
+     * interrupt that arrives while the thread writes (or a thread that writes with its interrupt flag
+     * set) must not close the channel. The engine asks on the thread about to write, so the answer may
+     * depend on the thread (a {@link java.net.Socket} ignores interrupts on platform threads, not on
+     * virtual ones). The JDK's socket channels close themselves on an interrupt
+     * ({@code ClosedByInterruptException}), so by default the engine writes only on threads of its own,
+     * which nobody interrupts; where writes survive interrupts, the thread that queued a frame may write
+     * it itself, which saves a thread hop on an idle connection. Must be cheap.
+     */
+    default boolean writesSurviveInterrupts() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #read} and {@link #write} want heap buffers: a transport that moves arrays (a
+     * {@link java.net.Socket}'s streams) would copy a direct buffer's bytes through an array of its own,
+     * and one built on channels would copy a heap buffer's through a temporary direct buffer. The engine
+     * hands buffers of the kind asked for; either kind must still work.
+     */
+    default boolean prefersHeapBuffers() {
+        return false;
+    }
+
     /** Closes the channel both ways; idempotent, never throws. */
     @Override
     void close();

@@ -1,6 +1,7 @@
 package io.framewire.internal;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.LimitsConformance;
 import io.framewire.testing.PubSubConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
@@ -34,6 +35,14 @@ class InprocConformanceTest {
 
     @Nested
     class HostilePeers extends HostilePeerConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return INPROC;
+        }
+    }
+
+    @Nested
+    class Limits extends LimitsConformance {
         @Override
         protected TransportUnderTest transport() {
             return INPROC;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class OutboundTest {
     private final RecordingConnection conn = new RecordingConnection();
-    private final Outbound out = new Outbound(conn, 256 * 1024, e -> { }, Runnable::run);
+    private final Outbound out = new Outbound(conn, 256 * 1024, 1 << 20, MemoryBudget.UNMETERED, e -> { }, Runnable::run);
 
     @AfterEach
     void close() {
@@ -62,6 +62,81 @@ class OutboundTest {
     }
 
     @Test
+    void onAConnectionThatAnInterruptWouldCloseOnlyTheEnginesOwnThreadsWrite() {
+        RecordingConnection fragile = new RecordingConnection(false);
+        Outbound o = new Outbound(fragile, 256 * 1024, 1 << 20, MemoryBudget.UNMETERED, e -> { }, Runnable::run);
+        try {
+            o.sendControl(new Frame.Ping(1), true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fragile.writes.size() == 1);
+            assertNotSame(Thread.currentThread(), fragile.writes.get(0).thread());
+            assertTrue(fragile.writes.get(0).thread().isVirtual());
+        } finally {
+            o.closeNow();
+        }
+    }
+
+    @Test
+    void anInterruptedThreadThatQueuesAFrameLeavesTheConnectionOpen() {
+        Thread.currentThread().interrupt();
+        try {
+            assertTrue(out.sendControl(new Frame.Ping(1), true));
+        } finally {
+            assertTrue(Thread.interrupted(), "the caller's interrupt is its own to keep");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.writes.size() == 1);
+        assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
+        assertFalse(out.isClosed());
+        assertTrue(out.sendControl(new Frame.Ping(2), true));
+    }
+
+    @Test
+    void creditOwedManyTimesGoesOutAsOneFrameAndNeedsNoRoom() {
+        SendQueue q = stream(3, 1000);
+        conn.hold();
+        for (int i = 0; i < 100; i++) {
+            out.oweStreamCredit(q, 10);
+            out.oweConnectionCredit(7);
+        }
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().stream()
+                .filter(f -> f instanceof Frame.Credit).mapToInt(f -> ((Frame.Credit) f).increment()).sum() == 1700);
+        assertTrue(conn.frames().size() <= 4, conn.frames().toString());
+    }
+
+    @Test
+    void connectionFramesAreBoundedInBytesNotInNumber() {
+        Outbound small = new Outbound(new RecordingConnection(), 256 * 1024, 16 * 1024, MemoryBudget.UNMETERED, e -> { },
+                Runnable::run);
+        try {
+            small.lock().lock(); // no writer can take frames meanwhile
+            try {
+                String text = "x".repeat(4000);
+                int accepted = 0;
+                while (accepted < 100 && small.sendControl(new Frame.Ack(1, StatusCode.NOT_FOUND, text), false)) {
+                    accepted++;
+                }
+                assertEquals(4, accepted, "16 KiB holds four 4 KiB answers");
+            } finally {
+                small.lock().unlock();
+            }
+        } finally {
+            small.closeNow();
+        }
+    }
+
+    @Test
+    void theFinalErrorFollowsTheAnswersAlreadyOwed() {
+        conn.hold();
+        out.sendControl(new Frame.Pong(1), false);
+        out.sendControl(new Frame.Pong(2), false);
+        out.closeAfter(5000, new Frame.Error(io.framewire.protocol.ErrorCode.ENHANCE_YOUR_CALM, "calm down"));
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(out::isClosed);
+        assertEquals(List.of(new Frame.Pong(1), new Frame.Pong(2),
+                new Frame.Error(io.framewire.protocol.ErrorCode.ENHANCE_YOUR_CALM, "calm down")), conn.frames());
+    }
+
+    @Test
     void aThreadThatMustNotBlockHandsTheWriteToAnother() {
         out.sendControl(new Frame.Ping(1), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> conn.writes.size() == 1);
@@ -90,7 +165,7 @@ class OutboundTest {
     void theQueueIsBoundedInBytes() throws Exception {
         conn.hold();
         SendQueue q = stream(1, Integer.MAX_VALUE);
-        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20, 1 << 20);
         CompletableFuture.runAsync(() -> queue(q, new byte[1000], true));
         assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
         queue(q, new byte[300 * 1024], true); // now above the 256 KiB bound
@@ -104,7 +179,7 @@ class OutboundTest {
     @Test
     void theBoundHoldsAfterManyMessagesHaveGoneOut() {
         SendQueue q = stream(1, Integer.MAX_VALUE);
-        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20, 1 << 20);
         for (int i = 0; i < 100_000; i++) {
             queue(q, new byte[8], true);
         }
@@ -123,7 +198,7 @@ class OutboundTest {
     @Test
     void aSmallMessageIsNotHeldBehindALargeOne() throws Exception {
         conn.hold();
-        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20, 1 << 20);
         // Occupy the writer so both messages are queued before the next batch is made.
         CompletableFuture.runAsync(() -> out.sendControl(new Frame.Ping(0), true));
         assertTrue(conn.writeStarted.await(10, TimeUnit.SECONDS));
@@ -142,7 +217,7 @@ class OutboundTest {
 
     @Test
     void aMessageWaitsForCreditAndGoesWhenItArrives() {
-        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20, 1 << 20);
         SendQueue q = stream(1, 104);
         queue(q, new byte[300], true);
         assertEquals(List.of(100), fragmentLengths()); // 4 bytes of length prefix + 100 bytes
@@ -154,7 +229,7 @@ class OutboundTest {
 
     @Test
     void connectionCreditLimitsAllStreamsTogether() {
-        out.peerSettings(200, 1 << 20);
+        out.peerSettings(200, 1 << 20, 1 << 20);
         SendQueue a = stream(1, Integer.MAX_VALUE);
         SendQueue b = stream(3, Integer.MAX_VALUE);
         queue(a, new byte[150], true);
@@ -175,7 +250,7 @@ class OutboundTest {
     @Test
     void finishDropsWhatIsUnsentAndSendsTheFinalFrame() {
         conn.hold();
-        out.peerSettings(Integer.MAX_VALUE, 1 << 20);
+        out.peerSettings(Integer.MAX_VALUE, 1 << 20, 1 << 20);
         SendQueue q = stream(1, 10); // too little credit: the message stays queued
         q.opened = true;
         queue(q, new byte[1000], false);
@@ -212,7 +287,7 @@ class OutboundTest {
     @Test
     void closeAfterWritesTheLastFrameThenCloses() {
         out.sendControl(new Frame.Ping(1), true);
-        out.closeAfter(new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bye"), 5000);
+        out.closeAfter(5000, new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bye"));
         await().atMost(Duration.ofSeconds(10)).until(out::isClosed);
         assertEquals(new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bye"), conn.frames().get(1));
         assertFalse(out.sendControl(new Frame.Ping(2), true));

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A connection that records every write (its bytes and its thread) and can hold writes at a gate, to
- * play a peer that has stopped reading. Reads block until close.
+ * play a peer that has stopped reading. Reads block until close. Unless it is made to survive
+ * interrupts, a write by an interrupted thread closes it, as a JDK socket channel does.
  */
 final class RecordingConnection implements Connection {
     record Write(byte[] bytes, Thread thread) {}
@@ -22,6 +23,21 @@ final class RecordingConnection implements Connection {
     private volatile CountDownLatch gate = new CountDownLatch(0);
     final CountDownLatch writeStarted = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final boolean survivesInterrupts;
+
+    /** A connection whose writes survive interrupts, so callers may write it themselves. */
+    RecordingConnection() {
+        this(true);
+    }
+
+    RecordingConnection(boolean survivesInterrupts) {
+        this.survivesInterrupts = survivesInterrupts;
+    }
+
+    @Override
+    public boolean writesSurviveInterrupts() {
+        return survivesInterrupts;
+    }
 
     /** Holds every write until {@link #open()}. */
     void hold() {
@@ -44,6 +60,10 @@ final class RecordingConnection implements Connection {
 
     @Override
     public void write(ByteBuffer src) throws IOException {
+        if (!survivesInterrupts && Thread.currentThread().isInterrupted()) {
+            close();
+            throw new java.nio.channels.ClosedByInterruptException();
+        }
         writeStarted.countDown();
         try {
             if (!gate.await(20, TimeUnit.SECONDS)) {

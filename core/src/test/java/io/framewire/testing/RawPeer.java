@@ -65,6 +65,11 @@ public final class RawPeer implements AutoCloseable {
         connection.write(ByteBuffer.wrap(bytes));
     }
 
+    /** Ends this side's sending (a FIN, a half-close) while still reading what the server sends. */
+    public void shutdownOutput() throws IOException {
+        connection.shutdownOutput();
+    }
+
     /** The next frame, or empty once the server has closed the connection. */
     public Optional<Frame> readFrame() throws IOException {
         byte[] header = readExactly(FrameLayout.HEADER_LENGTH);

@@ -15,7 +15,11 @@ public enum ErrorCode {
     ENHANCE_YOUR_CALM(10),
     SLOW_CONSUMER(11),
     INTERNAL_ERROR(12),
-    TRUNCATED_FRAME(13);
+    TRUNCATED_FRAME(13),
+    /** The sender is over a limit of its own (connections, memory) and sheds this connection. */
+    OVERLOADED(14),
+    /** A frame was begun but not completed within the receiver's frame timeout. */
+    FRAME_TIMEOUT(15);
 
     private static final ErrorCode[] BY_CODE = values();
 

@@ -95,15 +95,51 @@ public sealed interface Frame {
     }
 
     /**
-     * Flow-control credit. Stream 0 is the connection; with {@code subscription} the id is a
-     * subscription and the increment counts DELIVER frames.
+     * Flow-control credit ({@code PROTOCOL.md} section 4). A {@link Kind#WINDOW} credit grants bytes of
+     * MESSAGE payload on a stream, or on the connection when the stream id is 0; a
+     * {@link Kind#SUBSCRIPTION} credit grants DELIVER frames of a subscription; a {@link Kind#PUBLISH}
+     * credit (stream 0) grants bytes of PUBLISH payload.
      */
-    record Credit(int streamId, boolean subscription, int increment) implements Frame {
+    record Credit(Kind kind, int streamId, int increment) implements Frame {
+        /** What a CREDIT grants; its flag bits on the wire. */
+        public enum Kind {
+            WINDOW(0),
+            SUBSCRIPTION(FrameLayout.FLAG_SUBSCRIPTION),
+            PUBLISH(FrameLayout.FLAG_PUBLISH_CREDIT);
+
+            private final int flags;
+
+            Kind(int flags) {
+                this.flags = flags;
+            }
+        }
+
         public Credit {
+            Objects.requireNonNull(kind, "kind");
             checkStreamId(streamId);
             if (increment <= 0) {
                 throw new IllegalArgumentException("credit increment must be positive, got " + increment);
             }
+            if (kind == Kind.SUBSCRIPTION && streamId == 0) {
+                throw new IllegalArgumentException("subscription credit needs a subscription id");
+            }
+            if (kind == Kind.PUBLISH && streamId != 0) {
+                throw new IllegalArgumentException("publish credit is on stream 0, got " + streamId);
+            }
+        }
+
+        /** Window credit ({@code subscription} false) or subscription credit. */
+        public Credit(int streamId, boolean subscription, int increment) {
+            this(subscription ? Kind.SUBSCRIPTION : Kind.WINDOW, streamId, increment);
+        }
+
+        /** PUBLISH credit, in payload bytes. */
+        public static Credit publish(int increment) {
+            return new Credit(Kind.PUBLISH, 0, increment);
+        }
+
+        public boolean subscription() {
+            return kind == Kind.SUBSCRIPTION;
         }
 
         public FrameType type() {
@@ -111,7 +147,7 @@ public sealed interface Frame {
         }
 
         public int flags() {
-            return subscription ? FrameLayout.FLAG_SUBSCRIPTION : 0;
+            return kind.flags;
         }
     }
 
@@ -121,7 +157,7 @@ public sealed interface Frame {
         public Call {
             checkNonZeroStreamId(streamId);
             Objects.requireNonNull(methodType, "methodType");
-            Objects.requireNonNull(method, "method");
+            checkStr16("method", method);
             Objects.requireNonNull(metadata, "metadata");
             if (timeoutNanos < -1) {
                 throw new IllegalArgumentException("timeoutNanos must be >= 0, or -1 for none");
@@ -224,12 +260,15 @@ public sealed interface Frame {
         }
     }
 
-    /** Ends a call: its status, a message and trailing metadata. */
+    /**
+     * Ends a call: its status, a message and trailing metadata. A message longer than
+     * {@link FrameLayout#MAX_STATUS_MESSAGE_BYTES} is cut there (a handler's exception text can be any length).
+     */
     record Status(int streamId, StatusCode code, String message, Metadata trailers) implements Frame {
         public Status {
             checkNonZeroStreamId(streamId);
             Objects.requireNonNull(code, "code");
-            Objects.requireNonNull(message, "message");
+            message = statusMessage(message);
             Objects.requireNonNull(trailers, "trailers");
         }
 
@@ -238,12 +277,12 @@ public sealed interface Frame {
         }
     }
 
-    /** The client abandons a call. */
+    /** The client abandons a call; the message is cut as a {@link Status}'s is. */
     record Cancel(int streamId, StatusCode code, String message) implements Frame {
         public Cancel {
             checkNonZeroStreamId(streamId);
             Objects.requireNonNull(code, "code");
-            Objects.requireNonNull(message, "message");
+            message = statusMessage(message);
         }
 
         public FrameType type() {
@@ -256,8 +295,8 @@ public sealed interface Frame {
                      int maxMessages, int maxBytes, int blockTimeoutMillis, int initialCredit) implements Frame {
         public Subscribe {
             checkNonZeroStreamId(subscriptionId);
-            Objects.requireNonNull(pattern, "pattern");
-            Objects.requireNonNull(queueGroup, "queueGroup");
+            checkStr16("pattern", pattern);
+            checkStr16("queueGroup", queueGroup);
             Objects.requireNonNull(policy, "policy");
         }
 
@@ -288,8 +327,8 @@ public sealed interface Frame {
     record Publish(int ackId, String topic, String replyTo, Metadata metadata, byte[] data) implements Frame {
         public Publish {
             checkStreamId(ackId);
-            Objects.requireNonNull(topic, "topic");
-            Objects.requireNonNull(replyTo, "replyTo");
+            checkStr16("topic", topic);
+            checkStr16("replyTo", replyTo);
             Objects.requireNonNull(metadata, "metadata");
             Objects.requireNonNull(data, "data");
         }
@@ -393,12 +432,12 @@ public sealed interface Frame {
         }
     }
 
-    /** Answers a PUBLISH that asked for acknowledgement. */
+    /** Answers a PUBLISH that asked for acknowledgement; the message is cut as a {@link Status}'s is. */
     record Ack(int ackId, StatusCode code, String message) implements Frame {
         public Ack {
             checkNonZeroStreamId(ackId);
             Objects.requireNonNull(code, "code");
-            Objects.requireNonNull(message, "message");
+            message = statusMessage(message);
         }
 
         public FrameType type() {
@@ -410,12 +449,12 @@ public sealed interface Frame {
         }
     }
 
-    /** The broker ended (or refused) a subscription. */
+    /** The broker ended (or refused) a subscription; the message is cut as a {@link Status}'s is. */
     record SubscriptionEnd(int subscriptionId, StatusCode code, String message) implements Frame {
         public SubscriptionEnd {
             checkNonZeroStreamId(subscriptionId);
             Objects.requireNonNull(code, "code");
-            Objects.requireNonNull(message, "message");
+            message = statusMessage(message);
         }
 
         public FrameType type() {
@@ -424,6 +463,22 @@ public sealed interface Frame {
 
         public int streamId() {
             return subscriptionId;
+        }
+    }
+
+    private static String statusMessage(String message) {
+        return Utf8.truncate(Objects.requireNonNull(message, "message"), FrameLayout.MAX_STATUS_MESSAGE_BYTES);
+    }
+
+    /**
+     * A string field that travels as a str16: at most 65,535 bytes of UTF-8, checked when the frame is
+     * built, so that a frame that exists can always be encoded.
+     */
+    private static void checkStr16(String name, String value) {
+        Objects.requireNonNull(value, name);
+        if (value.length() > FrameLayout.MAX_STR16_BYTES / 3 && Utf8.length(value) > FrameLayout.MAX_STR16_BYTES) {
+            throw new IllegalArgumentException(name + " of " + Utf8.length(value) + " UTF-8 bytes is longer than the "
+                    + FrameLayout.MAX_STR16_BYTES + " a frame can carry");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.framewire.protocol;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Turns a byte stream into frames, accepting the bytes split in any way: one call may hold part of
@@ -8,7 +9,8 @@ import java.nio.ByteBuffer;
  *
  * <p>The decoder is a small state machine, one method per state:
  * <pre>
- *   AWAIT_HELLO --14 bytes: magic, type, length ok--> PAYLOAD --HELLO--> HEADER
+ *   AWAIT_HELLO --10 bytes: an ERROR (the peer refuses)--> PAYLOAD --ERROR--> HEADER
+ *               --14 bytes: magic, type, length ok--> PAYLOAD --HELLO--> HEADER
  *   HEADER --10 bytes--> PAYLOAD (or MESSAGE_PREFIX for a first MESSAGE fragment, or SKIP for an
  *                        unknown extension type) --frame--> HEADER
  *   any state --violation--> FAILED (every later call throws)
@@ -16,8 +18,12 @@ import java.nio.ByteBuffer;
  *
  * <p>Limits are checked at the earliest byte that can break them: the length as soon as its four
  * bytes have arrived and before any payload is allocated, the type as soon as its byte has arrived,
- * and the HELLO's magic before its length is trusted. Memory held is the fixed 14-byte header
- * array plus at most one payload of at most the maximum frame length.
+ * and the HELLO's magic before its length is trusted.
+ *
+ * <p>Memory follows the bytes that have arrived, never a declared length: a payload's array starts
+ * as large as what the current input holds of it and grows (doubling) as more arrives, so a peer that
+ * announces a 16 MiB frame and sends ten bytes of it costs ten bytes, not 16 MiB. {@link #heldBytes()}
+ * tells what the decoder holds for the frame in progress, for a receiver that accounts memory.
  *
  * <p>Not thread-safe: one reader thread owns a decoder.
  */
@@ -30,6 +36,8 @@ public final class FrameDecoder {
     }
 
     private static final int SCRATCH_BYTES = 1024;
+    /** The smallest array a payload too large for the scratch buffer starts with. */
+    static final int MIN_GROWN_BYTES = 4096;
 
     private enum State { AWAIT_HELLO, HEADER, MESSAGE_PREFIX, PAYLOAD, SKIP, FAILED }
 
@@ -89,6 +97,24 @@ public final class FrameDecoder {
         return state == State.AWAIT_HELLO;
     }
 
+    /**
+     * Bytes of memory the decoder holds for the frame in progress (the payload array it grows as
+     * bytes arrive), beyond its fixed buffers; 0 between frames.
+     */
+    public int heldBytes() {
+        byte[] p = payload;
+        return p == null || p == scratch ? 0 : p.length;
+    }
+
+    /**
+     * The payload length (Length - 6) of the frame being handed to the handler: valid inside
+     * {@link FrameHandler#onFrame}, for a receiver that counts a frame's bytes (PUBLISH credit) without
+     * encoding it again.
+     */
+    public int currentPayloadLength() {
+        return length - FrameLayout.MIN_LENGTH;
+    }
+
     /** Whether the decoder is between frames, holding no partial frame. */
     public boolean atFrameBoundary() {
         return (state == State.HEADER || state == State.AWAIT_HELLO) && headerFill == 0;
@@ -103,7 +129,7 @@ public final class FrameDecoder {
         try {
             while (in.hasRemaining()) {
                 switch (state) {
-                    case AWAIT_HELLO -> readHelloPrefix(in);
+                    case AWAIT_HELLO -> readHelloPrefix(in, handler);
                     case HEADER -> readHeader(in, handler);
                     case MESSAGE_PREFIX -> readMessagePrefix(in, handler);
                     case PAYLOAD -> readPayload(in, handler);
@@ -144,7 +170,22 @@ public final class FrameDecoder {
 
     // --- states ---
 
-    private void readHelloPrefix(ByteBuffer in) {
+    private void readHelloPrefix(ByteBuffer in, FrameHandler handler) {
+        if (headerFill < FrameLayout.HEADER_LENGTH) {
+            if (!fillHeader(in, FrameLayout.HEADER_LENGTH)) {
+                return;
+            }
+            if (isRefusal()) {
+                // The peer refuses the connection with an ERROR in place of its HELLO.
+                readFixedHeaderFields();
+                messageLength = -1;
+                startPayload(length - FrameLayout.MIN_LENGTH, in.remaining());
+                if (payloadLength == 0) {
+                    emit(handler);
+                }
+                return;
+            }
+        }
         if (!fillHeader(in, FrameLayout.HELLO_PREFIX_LENGTH)) {
             return;
         }
@@ -170,7 +211,18 @@ public final class FrameDecoder {
                     + "and versions (" + (FrameLayout.MIN_LENGTH + FrameLayout.HELLO_FIXED_PAYLOAD_LENGTH) + ")");
         }
         // The magic is consumed; the rest of the payload follows.
-        startPayload(length - FrameLayout.MIN_LENGTH - FrameLayout.MAGIC_LENGTH);
+        startPayload(length - FrameLayout.MIN_LENGTH - FrameLayout.MAGIC_LENGTH, in.remaining());
+    }
+
+    /**
+     * Whether the first ten bytes are an ERROR frame on stream 0 no longer than a HELLO may be: a
+     * peer's refusal, which PROTOCOL.md section 2 allows in place of its HELLO.
+     */
+    private boolean isRefusal() {
+        int len = getInt(header, FrameLayout.LENGTH_OFFSET);
+        return (header[FrameLayout.TYPE_OFFSET] & 0xFF) == FrameType.ERROR.code()
+                && (getInt(header, FrameLayout.STREAM_ID_OFFSET) & FrameLayout.STREAM_ID_MASK) == 0
+                && len >= FrameLayout.MIN_LENGTH && len <= FrameLayout.HELLO_MAX_LENGTH;
     }
 
     private void readHeader(ByteBuffer in, FrameHandler handler) {
@@ -201,6 +253,13 @@ public final class FrameDecoder {
             state = skipRemaining == 0 ? State.HEADER : State.SKIP;
             return;
         }
+        if (type == FrameType.MESSAGE.code() && (flags & FrameLayout.FLAG_FIRST) == 0
+                && length == FrameLayout.MIN_LENGTH) {
+            // Costs the receiver work and carries nothing: a flood of them is an attack (as empty
+            // HTTP/2 DATA frames were, CVE-2019-9518).
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "an empty MESSAGE continuation on stream " + streamId
+                    + " (at byte " + frameStart + ")");
+        }
         if (type == FrameType.MESSAGE.code() && (flags & FrameLayout.FLAG_FIRST) != 0) {
             if (length < FrameLayout.MIN_LENGTH + FrameLayout.MESSAGE_LENGTH_PREFIX) {
                 throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "first MESSAGE fragment on stream " + streamId
@@ -210,7 +269,7 @@ public final class FrameDecoder {
             return;
         }
         messageLength = -1;
-        startPayload(length - FrameLayout.MIN_LENGTH);
+        startPayload(length - FrameLayout.MIN_LENGTH, in.remaining());
         if (payloadLength == 0) {
             emit(handler);
         }
@@ -230,7 +289,7 @@ public final class FrameDecoder {
             throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "MESSAGE on stream " + streamId + " announces "
                     + messageLength + " bytes but its first fragment holds " + fragment);
         }
-        startPayload(fragment);
+        startPayload(fragment, in.remaining());
         if (payloadLength == 0) {
             emit(handler);
         }
@@ -238,6 +297,11 @@ public final class FrameDecoder {
 
     private void readPayload(ByteBuffer in, FrameHandler handler) {
         int n = Math.min(in.remaining(), payloadLength - payloadFill);
+        if (payloadFill + n > payload.length) {
+            // Grow with what arrives: double, or take what this input holds if that is more.
+            int grown = (int) Math.min(payloadLength, Math.max(2L * payload.length, (long) payloadFill + n));
+            payload = Arrays.copyOf(payload, grown);
+        }
         in.get(payload, payloadFill, n);
         payloadFill += n;
         position += n;
@@ -294,9 +358,20 @@ public final class FrameDecoder {
         return headerFill == upTo;
     }
 
-    private void startPayload(int size) {
+    /**
+     * Starts reading a payload of {@code size} bytes, of which {@code available} are already in the
+     * input. The array is sized to what has arrived (at least {@link #MIN_GROWN_BYTES}), not to
+     * {@code size}: see {@link #readPayload}.
+     */
+    private void startPayload(int size, int available) {
         boolean keeps = type == FrameType.MESSAGE.code(); // the MESSAGE frame holds on to its array
-        payload = size == 0 ? EMPTY : !keeps && size <= scratch.length ? scratch : new byte[size];
+        if (size == 0) {
+            payload = EMPTY;
+        } else if (!keeps && size <= scratch.length) {
+            payload = scratch;
+        } else {
+            payload = new byte[Math.min(size, Math.max(available, MIN_GROWN_BYTES))];
+        }
         payloadLength = size;
         payloadFill = 0;
         state = State.PAYLOAD;

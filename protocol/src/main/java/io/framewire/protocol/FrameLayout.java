@@ -65,6 +65,8 @@ public final class FrameLayout {
     public static final int FLAG_SUBSCRIPTION = 0x01;
     /** PUBLISH: the stream id is an ack id; the broker answers with ACK. */
     public static final int FLAG_ACK_REQUESTED = 0x01;
+    /** CREDIT on stream 0: the increment is PUBLISH credit, in payload bytes. */
+    public static final int FLAG_PUBLISH_CREDIT = 0x02;
     /** DELIVER: the broker's no-responders answer to a request. */
     public static final int FLAG_NO_RESPONDERS = 0x01;
 
@@ -73,6 +75,12 @@ public final class FrameLayout {
 
     /** ERROR and GOAWAY messages are cut to this many bytes by the sender. */
     public static final int MAX_ERROR_MESSAGE_BYTES = 1024;
+    /** STATUS, CANCEL, ACK and SUBSCRIPTION_END messages are cut to this many bytes. */
+    public static final int MAX_STATUS_MESSAGE_BYTES = 4096;
+    /** The most UTF-8 bytes a {@code str16} holds. */
+    public static final int MAX_STR16_BYTES = 0xFFFF;
+    /** A DELIVER's payload is its PUBLISH's payload plus this: the u64 sequence number. */
+    public static final int DELIVER_OVERHEAD = 8;
     /** Largest CREDIT increment and largest window. */
     public static final int MAX_WINDOW = Integer.MAX_VALUE;
 }

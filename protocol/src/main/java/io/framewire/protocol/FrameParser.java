@@ -66,16 +66,25 @@ final class FrameParser {
                 yield new Frame.Error(code, r.str16("message"));
             }
             case CREDIT -> {
-                boolean subscription = (flags & FrameLayout.FLAG_SUBSCRIPTION) != 0;
-                if (subscription) {
+                int kindFlags = flags & (FrameLayout.FLAG_SUBSCRIPTION | FrameLayout.FLAG_PUBLISH_CREDIT);
+                Frame.Credit.Kind kind = switch (kindFlags) {
+                    case 0 -> Frame.Credit.Kind.WINDOW;
+                    case FrameLayout.FLAG_SUBSCRIPTION -> Frame.Credit.Kind.SUBSCRIPTION;
+                    case FrameLayout.FLAG_PUBLISH_CREDIT -> Frame.Credit.Kind.PUBLISH;
+                    default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                            "CREDIT with both flags SUBSCRIPTION and PUBLISH");
+                };
+                if (kind == Frame.Credit.Kind.SUBSCRIPTION) {
                     requireStream(type, streamId);
+                } else if (kind == Frame.Credit.Kind.PUBLISH) {
+                    requireConnection(type, streamId);
                 }
                 int increment = r.u32("increment");
                 if (increment <= 0) {
                     throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CREDIT on stream " + streamId
                             + " has increment " + Integer.toUnsignedString(increment) + ", outside [1, 2^31-1]");
                 }
-                yield new Frame.Credit(streamId, subscription, increment);
+                yield new Frame.Credit(kind, streamId, increment);
             }
             case CALL -> {
                 requireStream(type, streamId);

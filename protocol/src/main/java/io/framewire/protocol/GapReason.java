@@ -6,7 +6,9 @@ public enum GapReason {
     DROPPED_NEWEST(2),
     BLOCK_TIMEOUT(3),
     /** The subscriber was disconnected (DISCONNECT policy); these were queued for it. */
-    SLOW_CONSUMER(4);
+    SLOW_CONSUMER(4),
+    /** The DELIVER would be longer than the subscriber's MAX_FRAME_SIZE. */
+    TOO_LARGE(5);
 
     private final int code;
 

@@ -22,7 +22,9 @@ public enum Setting {
     /** Milliseconds after which the sender PINGs when it has sent nothing; 0 = never. */
     HEARTBEAT_INTERVAL(0x7, 30_000, 0, Integer.MAX_VALUE),
     /** Bit set of supported features: {@link #FEATURE_CALLS}, {@link #FEATURE_PUBSUB}. */
-    FEATURES(0x8, 0x3, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    FEATURES(0x8, 0x3, Integer.MIN_VALUE, Integer.MAX_VALUE),
+    /** PUBLISH payload bytes the peer may have outstanding toward the sender (publish flow control). */
+    PUBLISH_WINDOW(0x9, 1 << 20, 1, Integer.MAX_VALUE);
 
     public static final int FEATURE_CALLS = 0x1;
     public static final int FEATURE_PUBSUB = 0x2;

@@ -68,6 +68,10 @@ public final class Settings {
         return get(Setting.FEATURES);
     }
 
+    public int publishWindow() {
+        return get(Setting.PUBLISH_WINDOW);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Settings s && Arrays.equals(values, s.values);

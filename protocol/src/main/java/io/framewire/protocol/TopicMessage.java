@@ -31,6 +31,10 @@ public final class TopicMessage {
     private TopicMessage(String topic, String replyTo, Metadata metadata, byte[] data, boolean encode) {
         this.topic = Objects.requireNonNull(topic, "topic");
         this.replyTo = Objects.requireNonNull(replyTo, "replyTo");
+        if (tooLong(topic) || tooLong(replyTo)) {
+            throw new IllegalArgumentException("a topic or reply-to is longer than the " + FrameLayout.MAX_STR16_BYTES
+                    + " bytes a frame can carry");
+        }
         this.metadata = Objects.requireNonNull(metadata, "metadata");
         this.data = Objects.requireNonNull(data, "data");
         this.encoded = encode ? FrameEncoder.encodeTopicMessage(topic, replyTo, metadata, data) : null;
@@ -86,5 +90,10 @@ public final class TopicMessage {
     @Override
     public String toString() {
         return "topic=" + topic + ", replyTo=" + replyTo + ", data=" + data.length + " bytes";
+    }
+
+    /** Whether {@code s} needs more UTF-8 bytes than a str16 holds; measured only when it might (3 bytes a char at most). */
+    private static boolean tooLong(String s) {
+        return s.length() > FrameLayout.MAX_STR16_BYTES / 3 && Utf8.length(s) > FrameLayout.MAX_STR16_BYTES;
     }
 }

@@ -331,11 +331,11 @@ class FrameDecoderTest {
             case PONG -> new Frame.Pong(r.nextLong());
             case GOAWAY -> new Frame.GoAway(r.nextInt(Integer.MAX_VALUE), pick(r, ErrorCode.values()), randomString(r, 40));
             case ERROR -> new Frame.Error(pick(r, ErrorCode.values()), randomString(r, 40));
-            case CREDIT -> {
-                boolean subscription = r.nextBoolean();
-                yield new Frame.Credit(subscription ? streamId(r) : r.nextInt(3) == 0 ? 0 : streamId(r),
-                        subscription, 1 + r.nextInt(Integer.MAX_VALUE));
-            }
+            case CREDIT -> switch (r.nextInt(3)) {
+                case 0 -> new Frame.Credit(streamId(r), true, 1 + r.nextInt(Integer.MAX_VALUE));
+                case 1 -> Frame.Credit.publish(1 + r.nextInt(Integer.MAX_VALUE));
+                default -> new Frame.Credit(r.nextInt(3) == 0 ? 0 : streamId(r), false, 1 + r.nextInt(Integer.MAX_VALUE));
+            };
             case CALL -> new Frame.Call(streamId(r), pick(r, MethodType.values()),
                     r.nextBoolean() ? -1 : r.nextLong() & Long.MAX_VALUE, randomString(r, 30), randomMetadata(r));
             case HEADERS -> new Frame.Headers(streamId(r), randomMetadata(r));
@@ -346,7 +346,9 @@ class FrameDecoderTest {
                 yield switch (r.nextInt(3)) {
                     case 0 -> Frame.Message.whole(streamId(r), data);
                     case 1 -> new Frame.Message(streamId(r), length + r.nextInt(1 << 20), data, offset, length);
-                    default -> new Frame.Message(streamId(r), -1, data, offset, length);
+                    // A continuation carries at least one byte.
+                    default -> length == 0 ? Frame.Message.whole(streamId(r), data)
+                            : new Frame.Message(streamId(r), -1, data, offset, length);
                 };
             }
             case HALF_CLOSE -> new Frame.HalfClose(streamId(r));

@@ -36,8 +36,10 @@ class FrameVectorsTest {
         FRAMES.put("pong", new Frame.Pong(0x0102030405060708L));
         FRAMES.put("goaway", new Frame.GoAway(7, ErrorCode.NO_ERROR, "bye"));
         FRAMES.put("error-bad-magic", new Frame.Error(ErrorCode.BAD_MAGIC, "bad"));
+        FRAMES.put("error-overloaded", new Frame.Error(ErrorCode.OVERLOADED, "too many one"));
         FRAMES.put("credit-connection", new Frame.Credit(0, false, 65_536));
         FRAMES.put("credit-subscription", new Frame.Credit(3, true, 100));
+        FRAMES.put("credit-publish", Frame.Credit.publish(65_536));
         FRAMES.put("call-unary-deadline", new Frame.Call(1, MethodType.UNARY, 1_000_000_000L, "echo.Echo/Say", kv));
         FRAMES.put("call-bidi", new Frame.Call(3, MethodType.BIDI_STREAMING, -1, "chat.Chat/Talk", Metadata.EMPTY));
         FRAMES.put("headers-binary", new Frame.Headers(1, Metadata.builder().putBinary("t-bin", new byte[] {1, 2}).build()));
@@ -55,6 +57,7 @@ class FrameVectorsTest {
         FRAMES.put("deliver", new Frame.Deliver(2, false, 1, "a.b", "r.1", Metadata.EMPTY, new byte[] {(byte) 0xff}));
         FRAMES.put("deliver-no-responders", new Frame.Deliver(4, true, 1, "r.1", "", Metadata.EMPTY, new byte[0]));
         FRAMES.put("gap", new Frame.Gap(2, 5, 7, GapReason.DROPPED_OLDEST));
+        FRAMES.put("gap-too-large", new Frame.Gap(2, 9, 9, GapReason.TOO_LARGE));
         FRAMES.put("ack-failed", new Frame.Ack(9, StatusCode.RESOURCE_EXHAUSTED, "full"));
         FRAMES.put("subscription-end", new Frame.SubscriptionEnd(2, StatusCode.INVALID_ARGUMENT, "bad pattern"));
     }

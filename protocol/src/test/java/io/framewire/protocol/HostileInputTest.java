@@ -1,6 +1,7 @@
 package io.framewire.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +161,66 @@ class HostileInputTest {
 
     @ParameterizedTest
     @EnumSource(Feeding.class)
+    void anErrorInPlaceOfTheHelloIsThePeersRefusal(Feeding feeding) {
+        byte[] refusal = FrameEncoder.encode(new Frame.Error(ErrorCode.OVERLOADED, "too many connections (limit 10)"));
+        assertEquals(List.of(new Frame.Error(ErrorCode.OVERLOADED, "too many connections (limit 10)")),
+                feeding.feed(connection(), refusal, 3));
+    }
+
+    @Test
+    void anErrorFirstThatIsLongerThanAHelloIsJudgedByItsMagic() {
+        byte[] error = frame(FrameLayout.HELLO_MAX_LENGTH + 1, FrameType.ERROR.code(), 0, 0,
+                Raw.payload().u16(1).u16(3).ascii("bad").toArray());
+        assertDecodeFails(Feeding.WHOLE, connection(), error, ErrorCode.BAD_MAGIC, "not a Framewire peer");
+    }
+
+    @Test
+    void anErrorFirstOnAStreamIsJudgedByItsMagic() {
+        byte[] error = frame(FrameType.ERROR.code(), 0, 5, Raw.payload().u16(1).u16(3).ascii("bad"));
+        assertDecodeFails(Feeding.WHOLE, connection(), error, ErrorCode.BAD_MAGIC, "not a Framewire peer");
+    }
+
+    /**
+     * A peer that announces the largest frame and sends a few bytes of it costs those bytes, not the
+     * frame: 130 connections doing so once exhausted a 256 MiB heap, when the decoder allocated on the
+     * header alone.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FrameType.class, names = {"MESSAGE", "PUBLISH", "CALL"})
+    void memoryFollowsTheBytesThatArriveNotTheDeclaredLength(FrameType type) {
+        int max = 16 << 20;
+        FrameDecoder decoder = FrameDecoder.afterHandshake(max);
+        int flags = type == FrameType.MESSAGE ? FrameLayout.FLAG_FIRST : 0;
+        byte[] header = ByteBuffer.allocate(FrameLayout.HEADER_LENGTH + 4).putInt(max).put((byte) type.code())
+                .put((byte) flags).putInt(type == FrameType.PUBLISH ? 0 : 1).putInt(max - 10).array();
+        decoder.decode(ByteBuffer.wrap(header), f -> fail("no frame yet"));
+        decoder.decode(ByteBuffer.wrap(new byte[100]), f -> fail("no frame yet"));
+        assertTrue(decoder.heldBytes() <= FrameDecoder.MIN_GROWN_BYTES, "holds " + decoder.heldBytes());
+
+        // It grows as bytes arrive, doubling, so it never holds more than twice what arrived.
+        int arrived = 100;
+        byte[] chunk = new byte[50_000];
+        for (int i = 0; i < 20; i++) {
+            decoder.decode(ByteBuffer.wrap(chunk), f -> fail("no frame yet"));
+            arrived += chunk.length;
+            assertTrue(decoder.heldBytes() <= 2L * arrived + FrameDecoder.MIN_GROWN_BYTES,
+                    "holds " + decoder.heldBytes() + " after " + arrived + " bytes");
+        }
+    }
+
+    @Test
+    void aFrameThatArrivesWholeIsReadIntoOneArrayOfItsSize() {
+        byte[] data = new byte[200_000];
+        new java.util.Random(3).nextBytes(data);
+        List<Frame> got = Feeding.WHOLE.feed(established(), FrameEncoder.encode(Frame.Message.whole(7, data)), 0);
+        Frame.Message m = (Frame.Message) got.get(0);
+        assertEquals(data.length, m.data().length);
+        assertArrayEquals(data, Arrays.copyOfRange(m.data(), m.offset(), m.offset() + m.length()));
+    }
+
+
+    @ParameterizedTest
+    @EnumSource(Feeding.class)
     void randomGarbageIsBadMagicAtByte14(Feeding feeding) {
         Random random = new Random(4);
         for (int i = 0; i < 50; i++) {
@@ -264,7 +325,7 @@ class HostileInputTest {
         byte[] bytes = hello(Raw.payload().u8(1).u8(2)
                 .u16(0).u32(-1)
                 .u16(Setting.MAX_FRAME_SIZE.id()).u32(65_536)
-                .u16(0x9).u32(0)
+                .u16(0xA).u32(0)
                 .u16(0xFFFF).u32(12345)
                 .u16(Setting.FEATURES.id()).u32(0x8000_0001));
         Settings expected = Settings.builder().set(Setting.MAX_FRAME_SIZE, 65_536).set(Setting.FEATURES, 0x8000_0001).build();
@@ -396,7 +457,7 @@ class HostileInputTest {
                 Arguments.of("mid-message", false, Arrays.copyOf(message, 30), "got 30 of 34 bytes"),
                 Arguments.of("mid-extension", false, Arrays.copyOf(extension, 12), "got 12 of 26 bytes"),
                 Arguments.of("mid-hello-prefix", true, Arrays.copyOf(CLIENT_HELLO, 5), "after 5 bytes of the HELLO"),
-                Arguments.of("mid-hello", true, Arrays.copyOf(CLIENT_HELLO, 20), "got 20 of 64 bytes"));
+                Arguments.of("mid-hello", true, Arrays.copyOf(CLIENT_HELLO, 20), "got 20 of 70 bytes"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -510,7 +571,7 @@ class HostileInputTest {
                 bad("SUBSCRIBE without its bounds", frame(SUBSCRIBE, 0, 1, Raw.payload().str16("a").str16("").u8(0).u32(1)),
                         ErrorCode.MALFORMED_FRAME, "max bytes"),
                 bad("gap reason 0", frame(GAP, 0, 1, gap(1, 2, 0)), ErrorCode.MALFORMED_FRAME, "GAP", "reason 0"),
-                bad("gap reason 5", frame(GAP, 0, 1, gap(1, 2, 5)), ErrorCode.MALFORMED_FRAME, "reason 5"),
+                bad("gap reason 6", frame(GAP, 0, 1, gap(1, 2, 6)), ErrorCode.MALFORMED_FRAME, "reason 6"),
                 bad("gap first above last", frame(GAP, 0, 1, gap(7, 5, 1)), ErrorCode.MALFORMED_FRAME, "7..5"),
                 bad("gap first above last, unsigned", frame(GAP, 0, 1, gap(-1, 5, 1)),
                         ErrorCode.MALFORMED_FRAME, "18446744073709551615..5"),
@@ -522,6 +583,12 @@ class HostileInputTest {
                         ErrorCode.PROTOCOL_ERROR, "4294967295"),
                 bad("subscription CREDIT on stream 0", frame(CREDIT, 1, 0, Raw.payload().u32(5)),
                         ErrorCode.PROTOCOL_ERROR, "CREDIT", "stream 0"),
+                bad("publish CREDIT on a stream", frame(CREDIT, 2, 3, Raw.payload().u32(5)),
+                        ErrorCode.PROTOCOL_ERROR, "CREDIT", "stream 0, got 3"),
+                bad("CREDIT with both SUBSCRIPTION and PUBLISH", frame(CREDIT, 3, 0, Raw.payload().u32(5)),
+                        ErrorCode.PROTOCOL_ERROR, "both flags"),
+                bad("an empty MESSAGE continuation", frame(MESSAGE, 0, 3, Raw.payload()),
+                        ErrorCode.PROTOCOL_ERROR, "empty MESSAGE continuation", "stream 3"),
                 bad("PUBLISH asking for an ack without an ack id", frame(PUBLISH, 1, 0, Raw.payload().str16("a").u16(0).u16(0)),
                         ErrorCode.PROTOCOL_ERROR, "ACK_REQUESTED"),
                 bad("PUBLISH with an ack id but no ACK_REQUESTED", frame(PUBLISH, 0, 9, Raw.payload().str16("a").u16(0).u16(0)),

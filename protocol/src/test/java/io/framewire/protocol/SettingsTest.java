@@ -90,12 +90,12 @@ class SettingsTest {
     }
 
     @Test
-    void idsAreKnownFrom1To8() {
+    void idsAreKnownFrom1To9() {
         for (Setting s : Setting.values()) {
             assertEquals(Optional.of(s), Setting.of(s.id()));
         }
         assertEquals(Optional.empty(), Setting.of(0));
-        assertEquals(Optional.empty(), Setting.of(9));
+        assertEquals(Optional.empty(), Setting.of(10));
         assertEquals(Optional.empty(), Setting.of(0xFFFF));
     }
 
@@ -184,7 +184,7 @@ class SettingsTest {
         String s = Settings.builder().set(Setting.HEARTBEAT_INTERVAL, 5000).build().toString();
         assertTrue(s.startsWith("Settings{MAX_FRAME_SIZE=1048576, "), s);
         assertTrue(s.contains("HEARTBEAT_INTERVAL=5000"), s);
-        assertTrue(s.endsWith("FEATURES=3}"), s);
+        assertTrue(s.endsWith("FEATURES=3, PUBLISH_WINDOW=1048576}"), s);
     }
 
     @Test

@@ -30,6 +30,12 @@ final class InprocConnection implements Connection {
         out.write(src);
     }
 
+    /** The pipes wait uninterruptibly. */
+    @Override
+    public boolean writesSurviveInterrupts() {
+        return true;
+    }
+
     @Override
     public void shutdownOutput() {
         out.closeWriter();

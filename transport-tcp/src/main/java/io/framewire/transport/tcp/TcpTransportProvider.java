@@ -7,23 +7,24 @@ import io.framewire.spi.TransportCapability;
 import io.framewire.spi.TransportOptions;
 import io.framewire.spi.TransportProvider;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * {@code tcp://host:port} over JDK socket channels in blocking mode. IPv4 and IPv6
+ * {@code tcp://host:port} over the JDK's blocking {@link Socket}s. IPv4 and IPv6
  * ({@code tcp://[::1]:7000}); port 0 binds an ephemeral port.
  *
  * <h2>Reader threads, and why the default is what it is</h2>
@@ -43,6 +44,21 @@ import java.util.concurrent.ThreadFactory;
  * connection costs no platform thread, which is what lets a server hold thousands. A server with few,
  * busy connections may choose {@code PLATFORM}. Reproduce with
  * {@code ./mvnw -q -B -pl benchmarks -am -Pbench -DskipTests package -Dbench.args="--systems=framewire --reader=auto"}.
+ *
+ * <h2>Writes, and interrupts: why sockets, not socket channels</h2>
+ * A thread's interrupt must cancel that thread's call, never the connection every call shares. A JDK
+ * {@link java.nio.channels.SocketChannel} closes itself, for everyone, when a thread that reads or
+ * writes it is interrupted (it is an {@code InterruptibleChannel}), so a caller that wrote its own
+ * frames on one would risk the connection at every write. A {@link Socket} does not: on a platform
+ * thread its I/O ignores interrupts altogether; on a virtual thread an interrupt closes it only while
+ * the thread is parked waiting in an operation. So these connections report
+ * {@linkplain Connection#writesSurviveInterrupts writes that survive interrupts} on platform threads,
+ * where a caller that finds the connection idle writes its frames itself (no thread hop), and not on
+ * virtual threads, whose frames the engine's own writer threads, which nobody interrupts, write.
+ * Measured (unary echo, separate JVMs, 2 CPUs, JDK 25, 2026-12-06, {@code benchmarks/compare.sh}
+ * against the same build writing from the engine's threads only): the caller's hop to a writer thread
+ * cost a platform caller 30 to 37% of its p50 latency over TCP. Sockets read and write arrays, so the
+ * engine gives these connections heap buffers ({@link Connection#prefersHeapBuffers}).
  */
 public final class TcpTransportProvider implements TransportProvider {
 
@@ -70,21 +86,21 @@ public final class TcpTransportProvider implements TransportProvider {
         // Try each address the name resolves to (localhost may be ::1 and 127.0.0.1), within one timeout.
         for (InetAddress ip : candidates) {
             long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-            SocketChannel ch = SocketChannel.open();
+            Socket socket = new Socket();
             try {
-                configure(ch, o);
-                ch.socket().connect(new InetSocketAddress(ip, address.port()), (int) Math.min(Integer.MAX_VALUE, leftMillis));
-                return new TcpConnection(ch, readerThreads(o, true));
+                configure(socket, o);
+                socket.connect(new InetSocketAddress(ip, address.port()), (int) Math.min(Integer.MAX_VALUE, leftMillis));
+                return new TcpConnection(socket, readerThreads(o, true));
             } catch (SocketTimeoutException e) {
-                ch.close();
+                socket.close();
                 last = new SocketTimeoutException("connect timed out after " + timeout.toMillis() + " ms ("
                         + describe(ip, address.port()) + " did not answer)");
                 break;
             } catch (ConnectException e) {
-                ch.close();
+                socket.close();
                 last = new ConnectException("connection refused: nothing listening on " + describe(ip, address.port()));
             } catch (IOException e) {
-                ch.close();
+                socket.close();
                 last = new IOException("cannot connect to " + describe(ip, address.port()) + ": " + e.getMessage(), e);
             }
             if (System.nanoTime() >= deadline) {
@@ -98,23 +114,22 @@ public final class TcpTransportProvider implements TransportProvider {
     public Acceptor listen(Address address, TransportOptions options) throws IOException {
         TcpOptions o = tcpOptions(options);
         InetAddress ip = resolve(address)[0];
-        ServerSocketChannel ssc = ServerSocketChannel.open();
+        ServerSocket server = new ServerSocket();
         try {
-            ssc.setOption(StandardSocketOptions.SO_REUSEADDR, o.reuseAddress());
+            server.setReuseAddress(o.reuseAddress());
             if (o.receiveBufferSize() > 0) {
-                ssc.setOption(StandardSocketOptions.SO_RCVBUF, o.receiveBufferSize());
+                server.setReceiveBufferSize(o.receiveBufferSize());
             }
-            ssc.bind(new InetSocketAddress(ip, address.port()), o.backlog());
+            server.bind(new InetSocketAddress(ip, address.port()), o.backlog());
         } catch (BindException e) {
-            ssc.close();
+            server.close();
             throw new BindException("cannot bind " + address + ": " + e.getMessage()
                     + (address.port() != 0 ? " (another process may hold the port)" : ""));
         } catch (IOException e) {
-            ssc.close();
+            server.close();
             throw e;
         }
-        int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
-        return new TcpAcceptor(ssc, address.withPort(port), o);
+        return new TcpAcceptor(server, address.withPort(server.getLocalPort()), o);
     }
 
     /** Reader threads for a connection: platform or virtual, by option and by which side opened it. */
@@ -139,14 +154,14 @@ public final class TcpTransportProvider implements TransportProvider {
         }
     }
 
-    static void configure(SocketChannel ch, TcpOptions o) throws IOException {
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, o.noDelay());
-        ch.setOption(StandardSocketOptions.SO_KEEPALIVE, o.keepAlive());
+    static void configure(Socket socket, TcpOptions o) throws IOException {
+        socket.setTcpNoDelay(o.noDelay());
+        socket.setKeepAlive(o.keepAlive());
         if (o.sendBufferSize() > 0) {
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, o.sendBufferSize());
+            socket.setSendBufferSize(o.sendBufferSize());
         }
         if (o.receiveBufferSize() > 0) {
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, o.receiveBufferSize());
+            socket.setReceiveBufferSize(o.receiveBufferSize());
         }
     }
 
@@ -216,12 +231,12 @@ public final class TcpTransportProvider implements TransportProvider {
 
     /** A listening socket; {@link #accept} configures each accepted socket with the listener's options. */
     private static final class TcpAcceptor implements Acceptor {
-        private final ServerSocketChannel ssc;
+        private final ServerSocket server;
         private final Address bound;
         private final TcpOptions options;
 
-        TcpAcceptor(ServerSocketChannel ssc, Address bound, TcpOptions options) {
-            this.ssc = ssc;
+        TcpAcceptor(ServerSocket server, Address bound, TcpOptions options) {
+            this.server = server;
             this.bound = bound;
             this.options = options;
         }
@@ -233,14 +248,14 @@ public final class TcpTransportProvider implements TransportProvider {
 
         @Override
         public Connection accept() throws IOException {
-            SocketChannel ch = ssc.accept();
+            Socket socket = server.accept();
             try {
-                configure(ch, options);
+                configure(socket, options);
             } catch (IOException e) {
-                ch.close();
+                socket.close();
                 throw e;
             }
-            return new TcpConnection(ch, readerThreads(options, false));
+            return new TcpConnection(socket, readerThreads(options, false));
         }
 
         @Override
@@ -253,48 +268,90 @@ public final class TcpTransportProvider implements TransportProvider {
         @Override
         public void close() {
             try {
-                ssc.close();
+                server.close();
             } catch (IOException ignored) {
                 // closing a listener cannot fail in a way the caller could act on
             }
         }
     }
 
-    /** A connected socket channel in blocking mode. */
+    /** A connected socket, read and written through its streams, with arrays. */
     private static final class TcpConnection implements Connection {
-        private final SocketChannel ch;
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
         private final ThreadFactory readerThreads;
         private final String local;
         private final String remote;
+        /** For a direct buffer handed in anyway (the engine hands heap buffers): its bytes pass through this. */
+        private byte[] scratch;
 
-        TcpConnection(SocketChannel ch, ThreadFactory readerThreads) throws IOException {
-            this.ch = ch;
+        TcpConnection(Socket socket, ThreadFactory readerThreads) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
             this.readerThreads = readerThreads;
-            this.local = describe((InetSocketAddress) ch.getLocalAddress());
-            this.remote = describe((InetSocketAddress) ch.getRemoteAddress());
+            this.local = describe((InetSocketAddress) socket.getLocalSocketAddress());
+            this.remote = describe((InetSocketAddress) socket.getRemoteSocketAddress());
         }
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            return ch.read(dst);
+            if (dst.hasArray()) {
+                int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+                if (n > 0) {
+                    dst.position(dst.position() + n);
+                }
+                return n;
+            }
+            byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
+            int n = in.read(b);
+            if (n > 0) {
+                dst.put(b, 0, n);
+            }
+            return n;
         }
 
         @Override
         public void write(ByteBuffer src) throws IOException {
-            while (src.hasRemaining()) {
-                ch.write(src);
+            if (src.hasArray()) {
+                out.write(src.array(), src.arrayOffset() + src.position(), src.remaining());
+                src.position(src.limit());
+                return;
             }
+            if (scratch == null) {
+                scratch = new byte[16 * 1024];
+            }
+            while (src.hasRemaining()) {
+                int n = Math.min(src.remaining(), scratch.length);
+                src.get(scratch, 0, n);
+                out.write(scratch, 0, n);
+            }
+        }
+
+        /**
+         * On a platform thread, yes: socket I/O there ignores interrupts. On a virtual thread an interrupt
+         * closes the socket while the thread waits in a write, so no.
+         */
+        @Override
+        public boolean writesSurviveInterrupts() {
+            return !Thread.currentThread().isVirtual();
+        }
+
+        @Override
+        public boolean prefersHeapBuffers() {
+            return true;
         }
 
         @Override
         public void shutdownOutput() throws IOException {
-            ch.shutdownOutput();
+            socket.shutdownOutput();
         }
 
         @Override
         public void close() {
             try {
-                ch.close();
+                socket.close();
             } catch (IOException ignored) {
                 // the socket is gone either way
             }

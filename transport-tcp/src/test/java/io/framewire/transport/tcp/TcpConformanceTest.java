@@ -1,6 +1,7 @@
 package io.framewire.transport.tcp;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.LimitsConformance;
 import io.framewire.testing.PubSubConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
@@ -55,6 +56,14 @@ class TcpConformanceTest {
 
     @Nested
     class HostilePeers extends HostilePeerConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return IPV4;
+        }
+    }
+
+    @Nested
+    class Limits extends LimitsConformance {
         @Override
         protected TransportUnderTest transport() {
             return IPV4;

@@ -600,6 +600,56 @@ class TcpTransportTest {
         }
     }
 
+    /**
+     * An interrupt of a platform thread that writes costs neither the connection nor a byte, before the
+     * write or while it waits for a peer that does not read, and the thread keeps its interrupt. (A JDK
+     * socket channel would have closed itself, for every call on the connection.) On a virtual thread
+     * an interrupt would close the socket, and the connection says so.
+     */
+    @Test
+    void anInterruptOfAPlatformWriterCostsNeitherTheConnectionNorAByte() throws Exception {
+        try (Acceptor acceptor = TCP.listen(Address.parse("tcp://127.0.0.1:0"), DEFAULTS);
+             Pair pair = Pair.of(acceptor, DEFAULTS)) {
+            Connection client = pair.client();
+            assertTrue(client.writesSurviveInterrupts(), "on a platform thread");
+            CompletableFuture<Boolean> onVirtual = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> onVirtual.complete(client.writesSurviveInterrupts()));
+            assertFalse(onVirtual.get(10, TimeUnit.SECONDS), "on a virtual thread");
+
+            Thread.currentThread().interrupt();
+            try {
+                client.write(ByteBuffer.wrap(new byte[] {7}));
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is the caller's to keep");
+            }
+            assertArrayEquals(new byte[] {7}, readExactly(pair.server(), 1));
+
+            byte[] big = new byte[8 << 20]; // far beyond both socket buffers: the write blocks
+            new Random(9).nextBytes(big);
+            Blocked<Boolean> writer = Blocked.start(() -> {
+                client.write(ByteBuffer.wrap(big));
+                return Thread.currentThread().isInterrupted();
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> writer.isBlockedIn("write"));
+            for (int i = 0; i < 50 && writer.thread().isAlive(); i++) {
+                writer.thread().interrupt();
+                Thread.yield();
+            }
+            assertArrayEquals(big, readExactly(pair.server(), big.length));
+            assertTrue(writer.result().get(10, TimeUnit.SECONDS), "the writer still has its interrupt");
+            pair.server().write(ByteBuffer.wrap(new byte[] {1, 2}));
+            assertArrayEquals(new byte[] {1, 2}, readExactly(client, 2));
+        }
+    }
+
+    private static byte[] readExactly(Connection c, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            assertTrue(c.read(b) > 0, "end of stream after " + b.position() + " bytes");
+        }
+        return b.array();
+    }
+
     @Test
     void aCallWorksWithPlatformReaderThreadsOnBothSidesAndClosingStopsThem() throws Exception {
         TcpOptions platform = DEFAULTS.withReaderThreads(ReaderThreads.PLATFORM);
@@ -655,13 +705,13 @@ class TcpTransportTest {
 
     /**
      * The provider's connections are a private class that exposes no socket options, and the brief is not
-     * to add API to main code for a test; so this test (only) reads the private {@code ch} field of
-     * {@code TcpConnection} by reflection to ask its {@link SocketChannel} what the provider set.
+     * to add API to main code for a test; so this test (only) reads the private {@code socket} field of
+     * {@code TcpConnection} by reflection to ask its {@link java.net.Socket} what the provider set.
      */
     private static <T> T option(Connection c, SocketOption<T> option) throws Exception {
-        Field f = c.getClass().getDeclaredField("ch");
+        Field f = c.getClass().getDeclaredField("socket");
         f.setAccessible(true);
-        return ((SocketChannel) f.get(c)).getOption(option);
+        return ((java.net.Socket) f.get(c)).getOption(option);
     }
 
     /** A connected pair: one end from {@link TcpTransportProvider#connect}, the other from {@link Acceptor#accept}. */

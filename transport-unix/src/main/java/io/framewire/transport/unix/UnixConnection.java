@@ -9,6 +9,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -55,6 +56,11 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * With {@link UnixOptions.ReaderThreads#VIRTUAL} the channel is used as it is, blocking, and junixsocket
  * does it its own way, with the costs described there.
  *
+ * <p>Interrupts: a FileChannel closes itself when the thread in it is interrupted, but ours are
+ * duplicates of the socket's descriptor, so an interrupt costs only the writing duplicate, which is
+ * replaced, and the write resumes where it stopped: with platform readers these connections
+ * {@linkplain #writesSurviveInterrupts survive interrupts}, and a caller may write its own frames.
+ *
  * <p>Threading as {@link Connection} requires: one reader, one writer at a time, close from anywhere.
  */
 final class UnixConnection implements Connection {
@@ -74,7 +80,8 @@ final class UnixConnection implements Connection {
     private final AFUNIXSocketChannel channel;
     /** Reads and writes on duplicates of the channel's descriptor; both null with virtual readers. */
     private final FileChannel in;
-    private final FileChannel out;
+    /** Replaced when an interrupt closes it: it is a duplicate of the socket's descriptor, not the socket. */
+    private volatile FileChannel out;
     private final String local;
     private final String remote;
     private final Optional<PeerCredentials> credentials;
@@ -244,14 +251,50 @@ final class UnixConnection implements Connection {
             }
             return;
         }
-        while (src.hasRemaining()) {
-            if (out.write(src) == 0) {
-                // The send buffer stayed full for the whole send timeout. A virtual thread hands the rest
-                // to a platform thread rather than hold its carrier any longer.
-                onPlatformThread(() -> writeRest(src));
-                return;
+        // A FileChannel closes itself when its thread is interrupted. Ours is a duplicate of the socket's
+        // descriptor, so an interrupt costs only that duplicate: the socket, the reader and every other
+        // call carry on, and the write resumes on a new duplicate where it stopped (the buffer's position
+        // says how far it got). The caller's interrupt is kept for it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (src.hasRemaining()) {
+                try {
+                    if (out.write(src) == 0) {
+                        // The send buffer stayed full for the whole send timeout. A virtual thread hands the rest
+                        // to a platform thread rather than hold its carrier any longer.
+                        onPlatformThread(() -> writeRest(src));
+                        return;
+                    }
+                } catch (ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                    if (!channel.isOpen()) {
+                        throw e;
+                    }
+                    reopenOut();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A new duplicate to write through, after an interrupt closed the last one. */
+    private void reopenOut() throws IOException {
+        FileChannel fresh = new FileOutputStream(duplicate(channel)).getChannel();
+        out = fresh;
+        if (!channel.isOpen()) {
+            // close() ran meanwhile and may have closed the old duplicate only.
+            closeQuietly(fresh);
+            throw new AsynchronousCloseException();
+        }
+    }
+
+    /** Writes on the JDK's plain descriptors survive interrupts; junixsocket's own channel (virtual readers) does not. */
+    @Override
+    public boolean writesSurviveInterrupts() {
+        return out != null;
     }
 
     /** Writes the rest of {@code src}, however long the peer takes to make room. */

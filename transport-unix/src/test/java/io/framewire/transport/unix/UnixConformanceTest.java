@@ -1,6 +1,7 @@
 package io.framewire.transport.unix;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.LimitsConformance;
 import io.framewire.testing.PubSubConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
@@ -76,6 +77,14 @@ class UnixConformanceTest {
 
     @Nested
     class HostilePeers extends HostilePeerConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return SOCKET_FILES;
+        }
+    }
+
+    @Nested
+    class Limits extends LimitsConformance {
         @Override
         protected TransportUnderTest transport() {
             return SOCKET_FILES;

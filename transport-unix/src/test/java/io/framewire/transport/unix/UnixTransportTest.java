@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -197,6 +198,52 @@ class UnixTransportTest {
             written.get(10, TimeUnit.SECONDS);
             server.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertArrayEquals(new byte[] {1, 2, 3}, readExactly(client, 3));
+        }
+    }
+
+    /**
+     * An interrupt of a thread that writes costs neither the connection nor a byte: the write goes on
+     * through a fresh duplicate of the socket's descriptor, and the thread keeps its interrupt. (A JDK
+     * socket channel would have closed itself, for every call on the connection.)
+     */
+    @Test
+    void anInterruptOfAWriterCostsNeitherTheConnectionNorAByte() throws Exception {
+        try (Acceptor acceptor = UNIX.listen(Address.parse(SOCKETS.newAddress()), DEFAULTS);
+             Connection client = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
+             Connection server = acceptor.accept()) {
+            assertTrue(client.writesSurviveInterrupts());
+            // Interrupted before it writes.
+            Thread.currentThread().interrupt();
+            try {
+                client.write(ByteBuffer.wrap(new byte[] {7}));
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is the caller's to keep");
+            }
+            assertArrayEquals(new byte[] {7}, readExactly(server, 1));
+
+            // Interrupted again and again while it waits for a peer that does not read.
+            byte[] big = new byte[4 << 20];
+            new Random(9).nextBytes(big);
+            CountDownLatch writing = new CountDownLatch(1);
+            CompletableFuture<Boolean> written = new CompletableFuture<>();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                writing.countDown();
+                try {
+                    client.write(ByteBuffer.wrap(big));
+                    written.complete(Thread.currentThread().isInterrupted());
+                } catch (IOException e) {
+                    written.completeExceptionally(e);
+                }
+            });
+            assertTrue(writing.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 50 && writer.isAlive(); i++) {
+                writer.interrupt();
+                Thread.yield();
+            }
+            assertArrayEquals(big, readExactly(server, big.length));
+            assertTrue(written.get(10, TimeUnit.SECONDS), "the writer still has its interrupt");
+            server.write(ByteBuffer.wrap(new byte[] {1, 2}));
+            assertArrayEquals(new byte[] {1, 2}, readExactly(client, 2));
         }
     }
 
