@@ -1,5 +1,8 @@
 package io.framewire.benchmarks;
 
+import static io.framewire.benchmarks.Arguments.integer;
+import static io.framewire.benchmarks.Arguments.seconds;
+
 import io.framewire.ExecutionMode;
 import io.framewire.transport.tcp.TcpOptions;
 import java.time.Duration;
@@ -101,16 +104,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
      */
     static BenchOptions parse(String[] args) {
         Builder b = new Builder();
-        for (String arg : args) {
-            if (arg.isBlank()) {
-                continue; // an empty -Dbench.args leaves one behind
-            }
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("expected --name=value, got '" + arg + "'");
-            }
-            b.set(arg.substring(2, eq), arg.substring(eq + 1));
-        }
+        Arguments.forEach(args, b::set);
         return b.build();
     }
 
@@ -170,23 +164,6 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                     reader, fwHandler, streams, streamWarmup, streamDuration, grpcAhead,
                     fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration, fanoutRounds);
         }
-    }
-
-    private static Duration seconds(String name, String value, int min) {
-        return Duration.ofSeconds(integer(name, value, min, 3600));
-    }
-
-    private static int integer(String name, String value, int min, int max) {
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + value + "'");
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException("--" + name + " must be in " + min + ".." + max + ", got " + n);
-        }
-        return n;
     }
 
     private static Set<Scenario> scenarioSet(String value) {

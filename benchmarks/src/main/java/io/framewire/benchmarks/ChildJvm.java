@@ -52,9 +52,17 @@ final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with {@code args} in a JVM of its own, labelled {@code name} in the output. */
     static ChildJvm start(String name, Class<?> main, List<String> args) throws IOException {
+        return start(name, main, JVM_FLAGS, args);
+    }
+
+    /**
+     * As {@link #start(String, Class, List)} with other JVM flags than every benchmark child's; for the
+     * load test's server, whose heap is small so that a leak shows.
+     */
+    static ChildJvm start(String name, Class<?> main, List<String> jvmFlags, List<String> args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
-        command.addAll(JVM_FLAGS);
+        command.addAll(jvmFlags);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());

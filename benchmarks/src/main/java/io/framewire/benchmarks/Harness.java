@@ -31,19 +31,7 @@ public final class Harness {
     private Harness() {}
 
     public static void main(String[] args) {
-        if (List.of(args).contains("--help")) {
-            System.out.println(BenchOptions.USAGE);
-            return;
-        }
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(BenchOptions.USAGE);
-            System.exit(2);
-            return;
-        }
+        BenchOptions options = Arguments.parseOrExit(args, BenchOptions.USAGE, BenchOptions::parse);
         List<EchoSystem> unarySystems = new ArrayList<>();
         for (Transport transport : options.transports()) {
             options.systems().forEach(name -> unarySystems.add(system(name, transport, options)));
@@ -129,7 +117,7 @@ public final class Harness {
     }
 
     /** The one-minute system load average, or -1 where the platform has none. */
-    private static double loadAverage() {
+    static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 

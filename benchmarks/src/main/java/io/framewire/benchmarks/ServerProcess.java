@@ -32,7 +32,13 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code main} (a server main taking the endpoint first, then {@code args}) and waits for its endpoint. */
     static ServerProcess start(String name, Class<?> main, List<String> args) throws IOException, InterruptedException {
-        ChildJvm jvm = ChildJvm.start(name, main, args);
+        return start(name, main, ChildJvm.JVM_FLAGS, args);
+    }
+
+    /** As {@link #start(String, Class, List)}, the JVM started with {@code jvmFlags}. */
+    static ServerProcess start(String name, Class<?> main, List<String> jvmFlags, List<String> args)
+            throws IOException, InterruptedException {
+        ChildJvm jvm = ChildJvm.start(name, main, jvmFlags, args);
         try {
             Endpoint bound = Endpoint.parse(jvm.await(ChildServer.LISTENING, STARTUP_TIMEOUT).getFirst());
             return new ServerProcess(jvm, bound);
@@ -71,5 +77,10 @@ final class ServerProcess implements AutoCloseable {
     @Override
     public void close() {
         jvm.close();
+    }
+
+    @Override
+    public String toString() {
+        return jvm.toString();
     }
 }
