@@ -238,6 +238,8 @@ public final class Server implements AutoCloseable {
         private final Settings.Builder settings = Settings.builder();
         private Executor executor;
         private ServerLimits limits = ServerLimits.defaults();
+        private AsyncHandler<byte[], byte[]> fallback;
+        private ExecutionMode fallbackMode;
 
         private Builder() {}
 
@@ -261,6 +263,28 @@ public final class Server implements AutoCloseable {
                     throw new IllegalArgumentException("method " + e.getKey() + " is registered twice");
                 }
             }
+            return this;
+        }
+
+        /**
+         * Serves every call of a method that no {@link #service} registered, as a proxy or gateway does:
+         * {@code handler} sees the method's full name in {@code call.context().methodName()}, and its
+         * messages as bytes. The call's shape is the one the client gave in its CALL (a bidi stream when the
+         * client did not know it), and the protocol holds the call to that shape's rules. Without a
+         * fallback such a call ends {@code UNIMPLEMENTED}. Interceptors run around it as around any call.
+         * The handler starts on a virtual thread; see {@link #fallback(ExecutionMode, AsyncHandler)}.
+         */
+        public Builder fallback(AsyncHandler<byte[], byte[]> handler) {
+            return fallback(ExecutionMode.VIRTUAL_THREAD, handler);
+        }
+
+        /** As {@link #fallback(AsyncHandler)}, with the handler started as {@code mode} says. */
+        public Builder fallback(ExecutionMode mode, AsyncHandler<byte[], byte[]> handler) {
+            if (fallback != null) {
+                throw new IllegalStateException("a server has at most one fallback handler");
+            }
+            this.fallbackMode = Objects.requireNonNull(mode, "mode");
+            this.fallback = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
@@ -330,7 +354,7 @@ public final class Server implements AutoCloseable {
             SessionConfig config = new SessionConfig(settings.build(), limits.maxQueuedBytesPerConnection(), 64 * 1024,
                     handlers, limits.maxControlBytesPerConnection(), limits.maxPingsPerSecond(), limits.idleTimeout(),
                     limits.frameTimeout());
-            ServerRuntime runtime = new ServerRuntime(methods, interceptors, handlers, config, limits);
+            ServerRuntime runtime = new ServerRuntime(methods, fallback, fallbackMode, interceptors, handlers, config, limits);
             return new Server(runtime, List.copyOf(addresses));
         }
     }

@@ -62,7 +62,10 @@ public interface ServerCall<Req, Resp> {
     /** The requests of a pulled call, for one iteration, until the client half-closes; see {@link #receive}. */
     Iterable<Req> requests();
 
-    /** Asks for {@code n} more requests of a pushed call whose listener does not auto-request. */
+    /**
+     * Asks for {@code n} more requests of a pushed call whose listener does not auto-request. An
+     * {@link AsyncHandler} may ask already in {@code start}, before it returns its listener.
+     */
     void request(int n);
 
     /**

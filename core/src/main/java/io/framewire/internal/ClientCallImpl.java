@@ -37,6 +37,17 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
     }
 
     /** Binds the stream before it opens, so no event can come first. */
+    /**
+     * Forgets a stream whose CALL was never sent (the connection refused it): it has no id, and a later
+     * send, halfClose or cancel must find the call ended, not write frames for stream 0.
+     */
+    void detachUnopened() {
+        ClientStream s = stream;
+        if (s != null && s.id() == 0) {
+            stream = null;
+        }
+    }
+
     void attach(ClientStream s) {
         Inbox<InboundMessage> box = new Inbox<>(s::consumed);
         if (listener != null) {

@@ -430,6 +430,7 @@ public final class ClientCore implements AutoCloseable {
                 // An interceptor refused the call before it existed.
                 call = new ClientCallImpl<>(method, new Intercepted(options, List.of()), listener, serial);
             }
+            call.detachUnopened();
             call.onClose(e.status(), e.trailers(), false);
             if (listener == null) {
                 throw e;

@@ -55,8 +55,12 @@ final class Outbound {
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
     private final ArrayDeque<OutboundSource> ready = new ArrayDeque<>();
     private final List<OutboundSource> waitingForConnectionCredit = new ArrayList<>();
-    /** Streams whose async senders want to hear onReady. */
-    private final List<SendQueue> readyWaiters = new ArrayList<>();
+    /**
+     * Streams whose async senders want to hear onReady: registered by {@link #watchReady}, dropped once
+     * told, and registered again by each {@link #isReady} that says no, so onReady fires after every
+     * "not ready", not only the first.
+     */
+    private final java.util.Set<SendQueue> readyWaiters = new java.util.LinkedHashSet<>();
     /** Streams that have ended but still have frames to write: credit for them must still find them. */
     private final java.util.Map<Integer, SendQueue> finishing = new java.util.HashMap<>();
     /** {@code finishing.size()}, for readers that do not take the lock. */
@@ -343,6 +347,9 @@ final class Outbound {
             boolean ready = !closed && !q.discarded && q.queuedBytes < streamThreshold && queuedBytes < maxQueuedBytes;
             if (!ready) {
                 q.readyWanted = true;
+                if (q.onReady != null && !q.discarded) {
+                    readyWaiters.add(q);
+                }
             }
             return ready;
         } finally {

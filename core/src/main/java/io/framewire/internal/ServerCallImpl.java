@@ -7,6 +7,7 @@ import io.framewire.Status;
 import io.framewire.protocol.Metadata;
 import io.framewire.protocol.StatusCode;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /** The one {@link ServerCall} implementation: typed messages over a {@link ServerStream}. */
 final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
@@ -15,10 +16,17 @@ final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
     final Inbox<InboundMessage> inbox;
     private volatile ServerCall.Listener<Req> listener;
     private volatile SerialExecutor serial;
+    /** Whether requests are pushed to a listener (an async handler's call), which {@link #listen} attaches after its start. */
+    private final boolean pushed;
+    private final ReentrantLock earlyLock = new ReentrantLock();
+    // Guarded by earlyLock: what an async handler's start asked for with request(n) before its listener was attached.
+    private long requestedEarly;
+    private boolean listening;
 
-    ServerCallImpl(ServerStream stream, MethodDescriptor<Req, Resp> method) {
+    ServerCallImpl(ServerStream stream, MethodDescriptor<Req, Resp> method, boolean pushed) {
         this.stream = stream;
         this.method = method;
+        this.pushed = pushed;
         this.inbox = new Inbox<>(stream::consumed);
     }
 
@@ -52,6 +60,18 @@ final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
             }
         }, s, l.autoRequest());
         stream.watchReady(() -> s.execute(l::onReady));
+        long early;
+        earlyLock.lock();
+        try {
+            listening = true;
+            early = requestedEarly;
+            requestedEarly = 0;
+        } finally {
+            earlyLock.unlock();
+        }
+        if (early > 0) {
+            inbox.request((int) Math.min(early, Integer.MAX_VALUE));
+        }
     }
 
     /** The call ended before the handler ended it: tell a pushed listener, after the events before it. */
@@ -125,6 +145,22 @@ final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
 
     @Override
     public void request(int n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("request(n) needs n > 0, got " + n);
+        }
+        if (pushed) {
+            // An async handler may ask for requests in its start, as gRPC's handlers do, before its
+            // listener is attached: kept until then.
+            earlyLock.lock();
+            try {
+                if (!listening) {
+                    requestedEarly = Math.min(Integer.MAX_VALUE, requestedEarly + n);
+                    return;
+                }
+            } finally {
+                earlyLock.unlock();
+            }
+        }
         inbox.request(n);
     }
 

@@ -106,6 +106,24 @@ public final class ServerMethod {
         });
     }
 
+    /**
+     * The method a call of {@code name} runs when no service registered it and the server has a
+     * {@code fallback} (a proxy's): over bytes, with the shape the caller gave (bidi when it did not know
+     * it). Null when the name is not a method name at all.
+     */
+    static ServerMethod fallback(String name, io.framewire.protocol.MethodType shape, ExecutionMode mode,
+                                 AsyncHandler<byte[], byte[]> handler) {
+        MethodDescriptor<byte[], byte[]> descriptor;
+        try {
+            descriptor = MethodDescriptor.create(name,
+                    shape == io.framewire.protocol.MethodType.UNKNOWN ? io.framewire.protocol.MethodType.BIDI_STREAMING : shape,
+                    io.framewire.Codec.bytes(), io.framewire.Codec.bytes());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return async(descriptor, mode, handler);
+    }
+
     static <Req> Req decodeRequest(MethodDescriptor<Req, ?> method, byte[] bytes) {
         try {
             return method.requestCodec().decode(bytes);
@@ -117,11 +135,12 @@ public final class ServerMethod {
 
     /** A typed call object for a stream of this method. */
     ServerCallImpl<?, ?> newCall(ServerStream stream) {
-        return newCall(stream, descriptor);
+        return newCall(stream, descriptor, kind == Kind.ASYNC);
     }
 
-    private static <Req, Resp> ServerCallImpl<Req, Resp> newCall(ServerStream stream, MethodDescriptor<Req, Resp> d) {
-        return new ServerCallImpl<>(stream, d);
+    private static <Req, Resp> ServerCallImpl<Req, Resp> newCall(ServerStream stream, MethodDescriptor<Req, Resp> d,
+                                                                 boolean pushed) {
+        return new ServerCallImpl<>(stream, d, pushed);
     }
 
     public MethodDescriptor<?, ?> descriptor() {

@@ -1,8 +1,11 @@
 package io.framewire.internal;
 
+import io.framewire.AsyncHandler;
 import io.framewire.Deadline;
+import io.framewire.ExecutionMode;
 import io.framewire.ServerInterceptor;
 import io.framewire.ServerLimits;
+import io.framewire.protocol.MethodType;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,6 +22,8 @@ import java.util.concurrent.Executor;
  */
 public final class ServerRuntime {
     final Map<String, ServerMethod> methods;
+    private final AsyncHandler<byte[], byte[]> fallback;
+    private final ExecutionMode fallbackMode;
     final List<ServerInterceptor> interceptors;
     final Executor handlerExecutor;
     final SessionConfig sessionConfig;
@@ -29,15 +34,23 @@ public final class ServerRuntime {
     final MemoryBudget memory;
     volatile boolean draining;
 
-    public ServerRuntime(Map<String, ServerMethod> methods, List<ServerInterceptor> interceptors,
+    public ServerRuntime(Map<String, ServerMethod> methods, AsyncHandler<byte[], byte[]> fallback,
+                         ExecutionMode fallbackMode, List<ServerInterceptor> interceptors,
                          Executor handlerExecutor, SessionConfig sessionConfig, ServerLimits limits) {
         this.methods = Map.copyOf(methods);
+        this.fallback = fallback;
+        this.fallbackMode = fallbackMode;
         this.interceptors = List.copyOf(interceptors);
         this.handlerExecutor = handlerExecutor;
         this.sessionConfig = sessionConfig;
         this.limits = limits;
         this.handshakeTimeout = limits.handshakeTimeout();
         this.memory = new MemoryBudget(limits.memoryBudget());
+    }
+
+    /** The method that serves a call of a method no service registered, or null: unimplemented. */
+    ServerMethod fallbackFor(String name, MethodType shape) {
+        return fallback == null ? null : ServerMethod.fallback(name, shape, fallbackMode, fallback);
     }
 
     /**

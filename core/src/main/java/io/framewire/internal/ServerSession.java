@@ -8,6 +8,7 @@ import io.framewire.protocol.ErrorCode;
 import io.framewire.protocol.Frame;
 import io.framewire.protocol.Handshake;
 import io.framewire.protocol.Metadata;
+import io.framewire.protocol.MethodType;
 import io.framewire.protocol.ProtocolException;
 import io.framewire.protocol.StatusCode;
 import io.framewire.spi.Connection;
@@ -108,10 +109,13 @@ final class ServerSession extends Session {
         }
         ServerMethod method = runtime.methods.get(c.method());
         if (method == null) {
+            method = runtime.fallbackFor(c.method(), c.methodType());
+        }
+        if (method == null) {
             refuse(id, StatusCode.UNIMPLEMENTED, "unknown method " + Topics.shortened(c.method()));
             return;
         }
-        if (method.descriptor().type() != c.methodType()) {
+        if (c.methodType() != MethodType.UNKNOWN && method.descriptor().type() != c.methodType()) {
             refuse(id, StatusCode.UNIMPLEMENTED, "method " + c.method() + " is " + method.descriptor().type()
                     + " but was called as " + c.methodType());
             return;

@@ -1,6 +1,9 @@
 package io.framewire.protocol;
 
-/** The four call shapes, with their wire values in a CALL frame. */
+/**
+ * The four call shapes, with their wire values in a CALL frame, and {@link #UNKNOWN} for a caller that
+ * does not know the shape (a gateway forwarding gRPC calls, whose wire does not carry it).
+ */
 public enum MethodType {
     /** One request, one response. */
     UNARY(0),
@@ -9,7 +12,12 @@ public enum MethodType {
     /** One request, a stream of responses. */
     SERVER_STREAMING(2),
     /** Streams both ways, independent of each other. */
-    BIDI_STREAMING(3);
+    BIDI_STREAMING(3),
+    /**
+     * The caller does not know the method's shape and sends and receives as in a bidi stream; the server
+     * runs the method with its registered shape and holds the call to that shape's rules (PROTOCOL.md 3.2).
+     */
+    UNKNOWN(4);
 
     private static final MethodType[] BY_CODE = values();
 
