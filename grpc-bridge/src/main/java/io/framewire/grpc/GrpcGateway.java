@@ -1,0 +1,427 @@
+package io.framewire.grpc;
+
+import io.framewire.Client;
+import io.grpc.HandlerRegistry;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A gRPC server that forwards every call it receives to one Framewire address ({@code tcp://},
+ * {@code unix://}, {@code inproc://}, whatever transport is on the class path), without knowing the
+ * schema: gRPC clients in any language reach Framewire services through it.
+ *
+ * <pre>{@code
+ * try (GrpcGateway gateway = GrpcGateway.builder("unix:///run/app.sock")
+ *         .port(50051)
+ *         .build()
+ *         .start()) {
+ *     // grpc clients call localhost:50051; grpc.health.v1.Health says whether the backend answers
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>What is forwarded</h2>
+ * Each gRPC call becomes a Framewire call of the same full method name with shape {@code UNKNOWN}
+ * (gRPC's wire does not carry a method's shape; the Framewire server runs the method with its
+ * registered shape and holds the call to it, PROTOCOL.md 3.2), its messages passed through as bytes.
+ * <ul>
+ *   <li>all four call shapes;</li>
+ *   <li>metadata both ways, ASCII and {@code -bin}: request headers, response headers and trailers;
+ *       gRPC's reserved headers ({@code grpc-*}, {@code :authority} and the other pseudo headers,
+ *       {@code content-type}, {@code te}, {@code user-agent}, ...) and Framewire's {@code fw-*} keys are
+ *       not forwarded;</li>
+ *   <li>the gRPC call's deadline becomes the Framewire call's deadline;</li>
+ *   <li>cancellation both ways: a gRPC client that cancels (or disconnects) cancels the Framewire call,
+ *       whose handler observes it; a Framewire call that ends {@code CANCELLED} ends the gRPC call so;</li>
+ *   <li>the status code, its description and the trailers, unchanged;</li>
+ *   <li>any {@code :authority} is accepted (a gRPC client on a {@code unix:} target sends the socket
+ *       path there);</li>
+ *   <li>a method the backend does not serve ends {@code UNIMPLEMENTED}, as the backend says.</li>
+ * </ul>
+ *
+ * <h2>Flow control</h2>
+ * End to end, with nothing buffered without bound: the gateway asks gRPC for a client's next messages
+ * only while the Framewire call can send them without waiting, and asks Framewire for the next
+ * responses only while the gRPC call can send them without buffering. So a gRPC client that stops
+ * reading stops the Framewire handler's sends once the windows in between are full (gRPC's HTTP/2
+ * window, Framewire's stream window, and at most a few messages of the gateway's), and a slow Framewire
+ * service slows a fast gRPC sender the same way.
+ *
+ * <h2>Backend</h2>
+ * One Framewire {@link Client} per gateway, connected when first needed and reconnecting when its
+ * connection dies. A backend that cannot be reached fails calls with {@code UNAVAILABLE} and a
+ * description naming its address, within the connect timeout (or the call's deadline, if sooner):
+ * never a hang. The standard health service {@code grpc.health.v1.Health} (service name {@code ""})
+ * reports {@code SERVING} only while the backend answers a PING, checked every
+ * {@link Builder#healthCheckInterval health-check interval}; it starts {@code NOT_SERVING} and ends so
+ * when the gateway closes.
+ *
+ * <h2>Compression</h2>
+ * grpc-java decompresses a client's compressed messages before the gateway sees them, so the backend
+ * always gets plain bytes, whatever the client sent. Responses go out uncompressed by default: the
+ * gateway does not know which messages are worth the CPU, and the backend cannot say. With
+ * {@link Builder#compressResponses(boolean) compressResponses(true)} every response is gzip-compressed
+ * for clients that accept gzip ({@code grpc-accept-encoding}), and sent plain to those that do not.
+ *
+ * <h2>Threads and lifecycle</h2>
+ * Thread-safe. {@link #start} binds; {@link #close} stops accepting, gives calls in flight a short
+ * grace period, then cancels them, closes the Framewire client and frees the event loops.
+ */
+public final class GrpcGateway implements AutoCloseable {
+    private static final Duration GRACE = Duration.ofSeconds(1);
+
+    private final Config config;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Backend backend;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final ExecutorService executor =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-gateway-", 0).factory());
+    private final ScheduledExecutorService healthChecks;
+    private final List<EventLoopGroup> eventLoops = new ArrayList<>();
+    private io.grpc.Server server;
+    private boolean started;
+    private boolean closed;
+
+    private GrpcGateway(Config config) {
+        this.config = config;
+        Client.Builder client = Client.builder(config.framewireAddress)
+                .connectTimeout(config.connectTimeout)
+                .maxMessageSize(config.maxMessageSize);
+        this.backend = new Backend(config.framewireAddress, client, config.connectTimeout);
+        this.healthChecks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("framewire-gateway-health").factory());
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+    }
+
+    /**
+     * Starts configuring a gateway to {@code framewireAddress}, such as {@code unix:///run/app.sock} or
+     * {@code tcp://10.0.0.5:7000}. Nothing connects until the gateway starts.
+     *
+     * @throws IllegalArgumentException if the address is not a Framewire address
+     */
+    public static Builder builder(String framewireAddress) {
+        io.framewire.Address.parse(framewireAddress);
+        return new Builder(framewireAddress);
+    }
+
+    /**
+     * Binds the gRPC port (or socket file) and starts checking the backend's health. The backend need
+     * not be up: calls fail {@code UNAVAILABLE} until it is.
+     *
+     * @return this gateway
+     * @throws IllegalStateException if it was started or closed before
+     * @throws UncheckedIOException if the address cannot be bound
+     */
+    public GrpcGateway start() {
+        lock.lock();
+        try {
+            if (started || closed) {
+                throw new IllegalStateException(closed ? "the gateway is closed" : "the gateway is already started");
+            }
+            started = true;
+            bind();
+        } finally {
+            lock.unlock();
+        }
+        return this;
+    }
+
+    private void bind() {
+        NettyServerBuilder builder = config.unixSocket != null ? unixServer(config.unixSocket)
+                : NettyServerBuilder.forAddress(config.bindHost == null ? new InetSocketAddress(config.port)
+                        : new InetSocketAddress(config.bindHost, config.port));
+        HandlerRegistry forwardAll = new ForwardEverything(this::forward);
+        server = builder
+                .executor(executor)
+                .maxInboundMessageSize(config.maxMessageSize)
+                .addService(health.getHealthService())
+                .fallbackHandlerRegistry(forwardAll)
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            closeLocked();
+            throw new UncheckedIOException("cannot listen on " + listenAddress() + ": " + e.getMessage(), e);
+        }
+        long every = config.healthCheckInterval.toNanos();
+        healthChecks.scheduleWithFixedDelay(this::checkHealth, 0, every, TimeUnit.NANOSECONDS);
+    }
+
+    private NettyServerBuilder unixServer(Path path) {
+        if (!Epoll.isAvailable()) {
+            throw new IllegalStateException("a gRPC gateway on a unix socket needs Netty's epoll transport: "
+                    + Epoll.unavailabilityCause());
+        }
+        removeStaleSocket(path);
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, EpollIoHandler.newFactory());
+        eventLoops.add(boss);
+        eventLoops.add(workers);
+        return NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers);
+    }
+
+    /** Removes a socket file an earlier run left at {@code path}; anything else there is not touched. */
+    private static void removeStaleSocket(Path path) {
+        final int typeMask = 0170000;
+        final int socketType = 0140000;
+        try {
+            if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if ((mode & typeMask) != socketType) {
+                    throw new IllegalArgumentException(path + " exists and is not a socket");
+                }
+                Files.delete(path);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new UncheckedIOException("cannot remove the stale socket file " + path,
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    private io.grpc.ServerCall.Listener<byte[]> forward(io.grpc.ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
+        return GatewayCall.start(backend, config.compressResponses, call, headers);
+    }
+
+    private void checkHealth() {
+        ServingStatus status;
+        try {
+            status = backend.answers() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        } catch (RuntimeException e) {
+            status = ServingStatus.NOT_SERVING; // and keep checking: a throw would end the schedule
+        }
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    }
+
+    /**
+     * The TCP port the gateway listens on (the one chosen when the builder said 0).
+     *
+     * @throws IllegalStateException before {@link #start}, or if it listens on a unix socket
+     */
+    public int port() {
+        lock.lock();
+        try {
+            if (server == null || closed) {
+                throw new IllegalStateException("the gateway is not running");
+            }
+            if (config.unixSocket != null) {
+                throw new IllegalStateException("the gateway listens on the unix socket " + config.unixSocket + ", not a port");
+            }
+            return server.getPort();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The unix socket file the gateway listens on, if it was built with {@link Builder#unixSocket}. */
+    public Optional<Path> unixSocket() {
+        return Optional.ofNullable(config.unixSocket);
+    }
+
+    /** The Framewire address every call goes to. */
+    public String framewireAddress() {
+        return config.framewireAddress;
+    }
+
+    private String listenAddress() {
+        return config.unixSocket != null ? "unix://" + config.unixSocket
+                : (config.bindHost == null ? "*" : config.bindHost) + ":" + config.port;
+    }
+
+    /**
+     * Stops the gateway: no new calls, calls in flight get a short grace period and are then cancelled
+     * (their Framewire calls with them), the health service says {@code NOT_SERVING}, and the Framewire
+     * client, threads and socket file are released. Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closeLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeLocked() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        health.enterTerminalState();
+        healthChecks.shutdownNow();
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        backend.close();
+        for (EventLoopGroup group : eventLoops) {
+            group.shutdownGracefully(0, GRACE.toMillis(), TimeUnit.MILLISECONDS).awaitUninterruptibly(2 * GRACE.toMillis());
+        }
+        executor.shutdown();
+        if (config.unixSocket != null) {
+            try {
+                Files.deleteIfExists(config.unixSocket);
+            } catch (IOException e) {
+                // Left behind: the next start removes it.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GrpcGateway[" + listenAddress() + " -> " + config.framewireAddress + "]";
+    }
+
+    /** Every method name, of any service, becomes a pass-through method forwarded to the backend. */
+    private static final class ForwardEverything extends HandlerRegistry {
+        private final ByName<ServerMethodDefinition<byte[], byte[]>> methods;
+
+        ForwardEverything(ServerCallHandler<byte[], byte[]> handler) {
+            this.methods = new ByName<>(name -> ServerMethodDefinition.create(PassThrough.grpcMethod(name), handler));
+        }
+
+        @Override
+        public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+            return methods.get(methodName);
+        }
+    }
+
+    /**
+     * Configures a {@link GrpcGateway}; not thread-safe.
+     *
+     * <pre>{@code
+     * GrpcGateway gateway = GrpcGateway.builder("unix:///run/app.sock")
+     *         .bindAddress("0.0.0.0").port(50051)
+     *         .connectTimeout(Duration.ofSeconds(2))
+     *         .maxMessageSize(16 << 20)
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final String framewireAddress;
+        private int port;
+        private String bindHost;
+        private Path unixSocket;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration healthCheckInterval = Duration.ofSeconds(1);
+        private int maxMessageSize = 4 << 20;
+        private boolean compressResponses;
+
+        private Builder(String framewireAddress) {
+            this.framewireAddress = framewireAddress;
+        }
+
+        /** The TCP port to listen on; 0 (the default) for any free one, see {@link GrpcGateway#port()}. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The host or IP address to listen on; every interface by default. */
+        public Builder bindAddress(String host) {
+            this.bindHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Listens on a unix domain socket at {@code path} instead of TCP (Linux, through Netty's epoll
+         * transport). A stale file there is replaced; the file is removed on close. gRPC clients reach it
+         * as {@code unix:///path}; any {@code :authority} they send is accepted.
+         */
+        public Builder unixSocket(Path path) {
+            this.unixSocket = Objects.requireNonNull(path, "path").toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * How long connecting to the Framewire backend may take, and how long its health-check PING may
+         * take; 5 seconds by default. A call fails {@code UNAVAILABLE} after at most this long (or its
+         * deadline) when the backend cannot be reached.
+         */
+        public Builder connectTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("connect timeout must be positive");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** How often the health service asks the backend whether it answers; every second by default. */
+        public Builder healthCheckInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("health-check interval must be positive");
+            }
+            this.healthCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * The largest message forwarded either way, in bytes (4 MiB by default): what the gateway accepts
+         * from gRPC clients and from the backend. The backend's own limit applies too.
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive");
+            }
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * Whether responses are gzip-compressed toward gRPC clients that accept gzip; off by default (see
+         * "Compression" in {@link GrpcGateway}).
+         */
+        public Builder compressResponses(boolean compress) {
+            this.compressResponses = compress;
+            return this;
+        }
+
+        /** The gateway, not yet listening: see {@link GrpcGateway#start()}. */
+        public GrpcGateway build() {
+            return new GrpcGateway(new Config(framewireAddress, port, bindHost, unixSocket, connectTimeout,
+                    healthCheckInterval, maxMessageSize, compressResponses));
+        }
+    }
+
+    /** What a builder said, fixed at {@code build()}. */
+    private record Config(String framewireAddress, int port, String bindHost, Path unixSocket, Duration connectTimeout,
+                          Duration healthCheckInterval, int maxMessageSize, boolean compressResponses) {}
+}
