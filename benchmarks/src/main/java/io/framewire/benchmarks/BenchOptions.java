@@ -52,7 +52,10 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         }
     }
 
-    static final List<String> KNOWN_SYSTEMS = List.of("framewire", "raw", "grpc");
+    static final List<String> KNOWN_SYSTEMS = List.of("framewire", "raw", "grpc", "grpc-direct", "gateway");
+
+    /** The systems run without {@code --systems}; grpc-direct and gateway (about 3.5 minutes more) on request. */
+    static final List<String> DEFAULT_SYSTEMS = List.of("framewire", "raw", "grpc");
 
     /** The largest payload accepted: well under the 4 MiB message limit of both Framewire and gRPC. */
     static final int MAX_PAYLOAD = 1 << 20;
@@ -68,7 +71,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
 
     static final String USAGE = """
             usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
-                           [--systems=framewire,raw,grpc] [--transports=tcp,unix] [--payloads=64,4096]
+                           [--systems=framewire,raw,grpc,grpc-direct,gateway] [--transports=tcp,unix] [--payloads=64,4096]
                            [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
                            [--fanout-systems=framewire-pull,framewire-push,jeromq] [--subscribers=1,4]
@@ -76,7 +79,10 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --scenarios        which scenarios to run (default unary,streaming,fanout)
               --duration         seconds each unary phase is measured (default 6)
               --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
-              --systems          unary and streaming systems to run, in this order (default framewire,raw,grpc; raw has no streams)
+              --systems          unary and streaming systems to run, in this order (default framewire,raw,grpc; raw has no streams).
+                                 Also known: grpc-direct (gRPC-Java with directExecutor on both sides, async calls) and
+                                 gateway (the same gRPC client -> the gRPC bridge's GrpcGateway -> Framewire over AF_UNIX),
+                                 compared with each other: --systems=framewire,grpc,grpc-direct,gateway
               --transports       transports each unary system runs over, in this order (default tcp,unix)
               --payloads         unary payload sizes in bytes (default 64,4096)
               --outstanding      calls in flight in the unary throughput phases (default 32)
@@ -95,7 +101,8 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --fanout-rounds    rounds per subscriber count, each running every fan-out variant once, back to back,
                                  in an order that rotates by one each round; the table reports medians (default 3, 1..20)
             With the defaults the unary scenario takes about 4.5 minutes, the streaming one about 1 minute and the
-            fan-out one about 3.5 minutes (18 phases of about 11 s: 3 rounds of 3 variants, for 1 and 4 subscribers).""";
+            fan-out one about 3.5 minutes (18 phases of about 11 s: 3 rounds of 3 variants, for 1 and 4 subscribers);
+            grpc-direct and gateway add about 3 minutes of unary and 1.5 of streaming.""";
 
     /**
      * Parses the arguments over the defaults.
@@ -117,7 +124,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         private Set<Scenario> scenarios = EnumSet.allOf(Scenario.class);
         private Duration warmup = Duration.ofSeconds(3);
         private Duration duration = Duration.ofSeconds(6);
-        private List<String> systems = KNOWN_SYSTEMS;
+        private List<String> systems = DEFAULT_SYSTEMS;
         private List<Transport> transports = List.of(Transport.TCP, Transport.UNIX);
         private List<Integer> payloads = List.of(64, 4096);
         private int outstanding = 32;

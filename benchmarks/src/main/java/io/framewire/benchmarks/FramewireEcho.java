@@ -4,6 +4,7 @@ import io.framewire.Address;
 import io.framewire.Codec;
 import io.framewire.ExecutionMode;
 import io.framewire.MethodDescriptor;
+import io.framewire.Service;
 import io.framewire.transport.tcp.TcpOptions;
 import java.nio.file.Path;
 
@@ -20,6 +21,13 @@ final class FramewireEcho {
     static final String DEFAULT_READER = "default";
 
     private FramewireEcho() {}
+
+    /** The echo service: answers each request with the request itself, the handler run as {@code mode} says. */
+    static Service service(ExecutionMode mode) {
+        return Service.builder("bench.Echo")
+                .unary(ECHO, mode, (request, ctx) -> request)
+                .build();
+    }
 
     /** Framewire's address for an endpoint: {@code tcp://127.0.0.1:PORT} or {@code unix:///PATH}. */
     static String address(Endpoint endpoint) {

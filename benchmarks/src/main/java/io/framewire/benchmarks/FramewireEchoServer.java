@@ -2,7 +2,6 @@ package io.framewire.benchmarks;
 
 import io.framewire.ExecutionMode;
 import io.framewire.Server;
-import io.framewire.Service;
 
 /**
  * Framewire's server for the unary echo and the streaming flood ({@link FramewireFlood}). Arguments:
@@ -21,9 +20,6 @@ public final class FramewireEchoServer {
         Endpoint listen = Endpoint.parse(args[0]);
         ExecutionMode mode = FramewireEcho.parseHandlerArg(args[2]);
 
-        Service echo = Service.builder("bench.Echo")
-                .unary(FramewireEcho.ECHO, mode, (request, ctx) -> request)
-                .build();
         Server.Builder builder = Server.builder();
         switch (listen) {
             case Endpoint.Tcp tcp -> builder.listen(FramewireEcho.address(tcp),
@@ -31,7 +27,7 @@ public final class FramewireEchoServer {
             case Endpoint.Unix unix -> builder.listen(FramewireEcho.address(unix));
         }
         Server server = builder
-                .service(echo)
+                .service(FramewireEcho.service(mode))
                 .service(FramewireFlood.service())
                 .build()
                 .start();

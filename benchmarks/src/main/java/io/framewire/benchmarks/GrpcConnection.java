@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One gRPC channel (one HTTP/2 connection) to a harness endpoint: over TCP on gRPC's shared default
  * event loop, over AF_UNIX on an epoll loop of its own ({@link GrpcDomainSockets}), which closes with it.
+ * Its callbacks run on gRPC's default executor, or with {@code directExecutor} on the event loop itself
+ * (gRPC's fastest configuration, for callbacks that never block).
  */
 final class GrpcConnection implements AutoCloseable {
     private final ManagedChannel channel;
@@ -20,17 +22,24 @@ final class GrpcConnection implements AutoCloseable {
         this.ownLoop = ownLoop;
     }
 
+    /** A channel whose callbacks run on gRPC's default executor. */
     static GrpcConnection open(Endpoint endpoint) {
-        return switch (endpoint) {
-            case Endpoint.Tcp tcp -> new GrpcConnection(NettyChannelBuilder
+        return open(endpoint, false);
+    }
+
+    /** A channel whose callbacks run on its event loop ({@code directExecutor}) if {@code directExecutor}. */
+    static GrpcConnection open(Endpoint endpoint, boolean directExecutor) {
+        EventLoopGroup ownLoop = endpoint instanceof Endpoint.Unix ? GrpcDomainSockets.newEventLoopGroup(0) : null;
+        NettyChannelBuilder builder = switch (endpoint) {
+            case Endpoint.Tcp tcp -> NettyChannelBuilder
                     .forAddress(InetAddress.getLoopbackAddress().getHostAddress(), tcp.port())
-                    .usePlaintext()
-                    .build(), null);
-            case Endpoint.Unix unix -> {
-                EventLoopGroup loop = GrpcDomainSockets.newEventLoopGroup(0);
-                yield new GrpcConnection(GrpcDomainSockets.channelBuilder(unix.path(), loop).build(), loop);
-            }
+                    .usePlaintext();
+            case Endpoint.Unix unix -> GrpcDomainSockets.channelBuilder(unix.path(), ownLoop);
         };
+        if (directExecutor) {
+            builder.directExecutor();
+        }
+        return new GrpcConnection(builder.build(), ownLoop);
     }
 
     ManagedChannel channel() {

@@ -35,6 +35,14 @@ final class GrpcDomainSockets {
     private static final String NO_KEEPALIVE = "Unknown channel option 'SO_KEEPALIVE'";
 
     static {
+        dropNoKeepaliveWarnings();
+    }
+
+    /**
+     * Filters out the warning described at {@link #BOOTSTRAPS}; done when this class loads, and by a JVM
+     * whose domain-socket channels gRPC makes elsewhere (the gateway's server).
+     */
+    static void dropNoKeepaliveWarnings() {
         BOOTSTRAPS.forEach(l -> l.setFilter(r -> r.getMessage() == null || !r.getMessage().startsWith(NO_KEEPALIVE)));
     }
 

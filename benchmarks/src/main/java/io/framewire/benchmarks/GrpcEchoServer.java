@@ -10,7 +10,9 @@ import java.util.logging.Logger;
 /**
  * gRPC-Java's server for the unary echo ({@link GrpcEcho}) and the streaming flood ({@link GrpcFlood}):
  * Netty (shaded), plaintext, every other setting at its default; over AF_UNIX on epoll domain sockets
- * ({@link GrpcDomainSockets}). Argument: the endpoint ({@code tcp:0} or {@code unix:PATH}).
+ * ({@link GrpcDomainSockets}). Arguments: the endpoint ({@code tcp:0} or {@code unix:PATH}), then
+ * optionally {@value #DIRECT_EXECUTOR}, which runs the handlers on the event loops ({@code directExecutor})
+ * instead of gRPC's default executor.
  */
 public final class GrpcEchoServer {
     private GrpcEchoServer() {}
@@ -25,13 +27,24 @@ public final class GrpcEchoServer {
             "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
     private static final String CANCELLED_WRITE = "Stream closed before write could take place";
 
-    public static void main(String[] args) throws IOException {
+    /** The argument that selects {@code directExecutor}. */
+    static final String DIRECT_EXECUTOR = "direct-executor";
+
+    /** Filters out the warning described at {@link #NETTY_SERVER_HANDLER}, for any gRPC server in this JVM. */
+    static void dropCancelledWriteWarnings() {
         NETTY_SERVER_HANDLER.setFilter(r -> r.getThrown() == null || !CANCELLED_WRITE.equals(r.getThrown().getMessage()));
+    }
+
+    public static void main(String[] args) throws IOException {
+        dropCancelledWriteWarnings();
         Endpoint listen = Endpoint.parse(args[0]);
         NettyServerBuilder builder = switch (listen) {
             case Endpoint.Tcp tcp -> NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.port()));
             case Endpoint.Unix unix -> GrpcDomainSockets.serverBuilder(unix.path());
         };
+        if (args.length > 1 && args[1].equals(DIRECT_EXECUTOR)) {
+            builder.directExecutor();
+        }
         Server server = builder
                 .addService(GrpcEcho.service())
                 .addService(GrpcFlood.service())

@@ -15,8 +15,9 @@ import java.util.stream.Collectors;
 
 /**
  * The benchmark's one entry point, each server in a JVM of its own. Three scenarios, each ending in a
- * table: unary echo for Framewire, a raw-socket floor and gRPC-Java, over TCP loopback and AF_UNIX
- * with this JVM as the client; server streaming over TCP for Framewire (pulled and pushed) and
+ * table: unary echo for Framewire, a raw-socket floor and gRPC-Java (and on request gRPC-Java with
+ * directExecutor and a gRPC client through the gRPC bridge's gateway to Framewire), over TCP loopback
+ * and AF_UNIX with this JVM as the client; server streaming over TCP for Framewire (pulled and pushed) and
  * gRPC-Java, this JVM the client; and pub/sub fan-out over TCP for Framewire and JeroMQ, with the
  * publisher and every subscriber in a JVM of its own, the variants interleaved in rounds.
  *
@@ -32,11 +33,6 @@ public final class Harness {
 
     public static void main(String[] args) {
         BenchOptions options = Arguments.parseOrExit(args, BenchOptions.USAGE, BenchOptions::parse);
-        List<EchoSystem> unarySystems = new ArrayList<>();
-        for (Transport transport : options.transports()) {
-            options.systems().forEach(name -> unarySystems.add(system(name, transport, options)));
-        }
-        List<EchoSystem> streamingSystems = options.systems().stream().map(name -> system(name, Transport.TCP, options)).toList();
 
         long start = System.nanoTime();
         List<SystemResults> unary = List.of();
@@ -45,6 +41,15 @@ public final class Harness {
         Path socketDirectory;
         try (SocketDirectory sockets = SocketDirectory.create()) {
             socketDirectory = sockets.directory();
+            List<EchoSystem> unarySystems = new ArrayList<>();
+            for (Transport transport : options.transports()) {
+                for (String name : options.systems()) {
+                    unarySystems.add(system(name, transport, options, sockets.socket(GATEWAY + "-backend-" + transport.argName())));
+                }
+            }
+            List<EchoSystem> streamingSystems = options.systems().stream()
+                    .map(name -> system(name, Transport.TCP, options, sockets.socket(GATEWAY + "-backend-streaming")))
+                    .toList();
             printHeader(options, unarySystems, streamingSystems, sockets);
             if (options.runs(Scenario.UNARY)) {
                 unary = runUnary(options, unarySystems, sockets);
@@ -103,7 +108,7 @@ public final class Harness {
         List<StreamingResults> results = new ArrayList<>();
         for (EchoSystem system : systems) {
             if (system.streamingVariants().isEmpty()) {
-                System.out.printf(Locale.ROOT, "  %-17s skipped: no streams%n", system.name());
+                System.out.printf(Locale.ROOT, "  %-22s skipped: no streams%n", system.name());
             } else {
                 results.addAll(runner.run(system));
             }
@@ -121,11 +126,17 @@ public final class Harness {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    private static EchoSystem system(String name, Transport transport, BenchOptions options) {
+    /** The system that reaches Framewire through the gRPC bridge's gateway. */
+    static final String GATEWAY = "gateway";
+
+    /** @param gatewayBackend where the {@code gateway} system's Framewire server puts its socket file */
+    private static EchoSystem system(String name, Transport transport, BenchOptions options, Endpoint.Unix gatewayBackend) {
         return switch (name) {
             case "framewire" -> new FramewireSystem(transport, options.reader(), options.fwHandler());
             case "raw" -> new RawSocketSystem(transport);
-            case "grpc" -> new GrpcSystem(transport, options.grpcAhead());
+            case "grpc" -> new GrpcSystem(transport, options.grpcAhead(), false);
+            case "grpc-direct" -> new GrpcSystem(transport, options.grpcAhead(), true);
+            case GATEWAY -> new GatewaySystem(transport, gatewayBackend, options.grpcAhead(), options.fwHandler());
             default -> throw new IllegalArgumentException("unknown system " + name);
         };
     }
@@ -155,13 +166,13 @@ public final class Harness {
                 clientFlags.isEmpty() ? "(no flags)" : String.join(" ", clientFlags));
         if (o.runs(Scenario.UNARY)) {
             for (EchoSystem s : unarySystems) {
-                System.out.printf(Locale.ROOT, "  %-14s %s%n", s.label(), s.describe());
+                System.out.printf(Locale.ROOT, "  %-16s %s%n", s.label(), s.describe());
             }
         }
         if (o.runs(Scenario.STREAMING)) {
             for (EchoSystem s : streamingSystems) {
                 for (StreamingVariant variant : s.streamingVariants()) {
-                    System.out.printf(Locale.ROOT, "  %-17s %s%n", variant.label(), variant.description());
+                    System.out.printf(Locale.ROOT, "  %-22s %s%n", variant.label(), variant.description());
                 }
             }
         }

@@ -9,12 +9,15 @@ import java.util.function.ToDoubleFunction;
 /**
  * The unary scenario's closing table: every system's figures per payload and transport, then
  * Framewire's ratios with their targets: against the floor (latency, lower is better) and against
- * gRPC (throughput, higher is better) on each transport, and over AF_UNIX against itself over TCP.
+ * gRPC (throughput, higher is better) on each transport, and over AF_UNIX against itself over TCP;
+ * and when the gateway ran, its cost against gRPC-Java direct in the same configuration
+ * ({@code grpc-direct}): p50 at most 1.3x, throughput at least 1/1.3x.
  */
 final class ReportTable {
     static final double LATENCY_TARGET = 2.0;    // Framewire p50 at most twice the raw floor's, same transport
     static final double THROUGHPUT_TARGET = 3.0; // Framewire at least three times gRPC's calls/s, same transport
     static final double UNIX_TARGET = 1.0;       // Framewire over AF_UNIX at least as fast as over TCP
+    static final double GATEWAY_COST = 1.3;      // through the gateway at most 1.3x the cost of gRPC-Java direct (issue 12)
 
     private final BenchOptions options;
     private final List<SystemResults> results;
@@ -30,7 +33,7 @@ final class ReportTable {
     }
 
     void print(PrintStream out) {
-        out.printf(Locale.ROOT, "%-10s %-9s %8s %10s %10s %10s %12s %16s%n", "system", "transport", "payload", "p50 us",
+        out.printf(Locale.ROOT, "%-12s %-9s %8s %10s %10s %10s %12s %16s%n", "system", "transport", "payload", "p50 us",
                 "p99 us", "p99.9 us", "lat. calls", "calls/s @" + options.outstanding());
         for (int payload : options.payloads()) {
             for (SystemResults r : results) {
@@ -51,6 +54,12 @@ final class ReportTable {
                         ratio("framewire", Transport.UNIX, "framewire", Transport.TCP, payload, LATENCY), false, UNIX_TARGET));
                 out.println(ratio("framewire unix/tcp throughput", payload,
                         ratio("framewire", Transport.UNIX, "framewire", Transport.TCP, payload, THROUGHPUT), true, UNIX_TARGET));
+            }
+            for (Transport t : options.systems().contains(Harness.GATEWAY) ? options.transports() : List.<Transport>of()) {
+                out.println(ratio("gateway/grpc-direct latency p50, " + t.argName(), payload,
+                        ratio(Harness.GATEWAY, t, "grpc-direct", t, payload, LATENCY), false, GATEWAY_COST));
+                out.println(ratio("gateway/grpc-direct throughput, " + t.argName(), payload,
+                        ratio(Harness.GATEWAY, t, "grpc-direct", t, payload, THROUGHPUT), true, 1 / GATEWAY_COST));
             }
         }
         for (SystemResults r : results) {
@@ -80,7 +89,7 @@ final class ReportTable {
                 : String.format(Locale.ROOT, "%10.1f %10.1f %10.1f %,12d", lat.p50(), lat.p99(), lat.p999(), lat.calls());
         String throughput = tput == null ? "-" : String.format(Locale.ROOT, "%,.0f", tput.perSecond());
         String failed = r.failure() != null && (lat == null || tput == null) ? "  FAILED" : "";
-        return String.format(Locale.ROOT, "%-10s %-9s %8s %s %16s%s", r.system(), r.transport().argName(), size(payload),
+        return String.format(Locale.ROOT, "%-12s %-9s %8s %s %16s%s", r.system(), r.transport().argName(), size(payload),
                 latency, throughput, failed);
     }
 
@@ -90,7 +99,12 @@ final class ReportTable {
                 .orElse("not measured");
         return String.format(Locale.ROOT, "%-54s %8s %8s %8s  %s",
                 name + (higherIsBetter ? " (higher is better)" : " (lower is better)"),
-                size(payload), shown, (higherIsBetter ? ">= " : "<= ") + (int) target + "x", verdict);
+                size(payload), shown, (higherIsBetter ? ">= " : "<= ") + times(target), verdict);
+    }
+
+    /** 2 -> "2x", 1/1.3 -> "0.77x". */
+    static String times(double target) {
+        return target == Math.rint(target) ? (int) target + "x" : String.format(Locale.ROOT, "%.2fx", target);
     }
 
     /** {@code figure} of one system over another, both for {@code payload}, if both were measured. */

@@ -81,7 +81,7 @@ final class StreamingRunner {
     }
 
     private static void progress(StreamingVariant variant, String what) {
-        System.out.printf(Locale.ROOT, "  %-17s %s%n", variant.label(), what);
+        System.out.printf(Locale.ROOT, "  %-22s %s%n", variant.label(), what);
     }
 
     private static void report(String what, Throwable e) {

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The streaming scenario's closing table: messages per second for every variant and number of
  * streams (all streams together, and per stream: mean, slowest, fastest), then the ratio of each
- * Framewire variant to each gRPC variant.
+ * Framewire variant to each gRPC variant; and when the gateway ran, each gateway variant against
+ * grpc-direct's with the same client.
  */
 final class StreamingTable {
     private final BenchOptions options;
@@ -22,7 +23,7 @@ final class StreamingTable {
     void print(PrintStream out) {
         out.printf(Locale.ROOT, "Streaming: %s messages server -> client, each stream counted at the client over %d s after %d s of warm-up%n",
                 ReportTable.size(StreamingRunner.MESSAGE_SIZE), options.streamDuration().toSeconds(), options.streamWarmup().toSeconds());
-        out.printf(Locale.ROOT, "%-17s %7s %14s %14s %12s %12s %12s%n", "variant", "streams", "msgs/s total",
+        out.printf(Locale.ROOT, "%-22s %7s %14s %14s %12s %12s %12s%n", "variant", "streams", "msgs/s total",
                 "msgs/s/stream", "slowest", "fastest", "messages");
         for (int streams : options.streams()) {
             for (StreamingResults r : results) {
@@ -42,6 +43,7 @@ final class StreamingTable {
                 }
             }
         }
+        printGatewayRatios(out);
         for (StreamingResults r : results) {
             if (r.failure() != null) {
                 out.println("FAILED: " + r.variant() + ": " + r.failure());
@@ -49,13 +51,39 @@ final class StreamingTable {
         }
     }
 
+    /**
+     * Each gateway variant against the grpc-direct variant with the same client ({@code stub},
+     * {@code ahead N}), with the issue's target: at most 1.3x the cost, so at least 1/1.3x the rate.
+     */
+    private void printGatewayRatios(PrintStream out) {
+        List<StreamingResults> gateway = bySystem(Harness.GATEWAY);
+        if (gateway.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf(Locale.ROOT, "%-46s %7s %8s %8s  %s%n", "ratio of msgs/s (higher is better)", "streams", "value", "target", "verdict");
+        double target = 1 / ReportTable.GATEWAY_COST;
+        for (int streams : options.streams()) {
+            for (StreamingResults gw : gateway) {
+                String client = gw.variant().substring(Harness.GATEWAY.length());
+                Optional<StreamingResults> anchor = bySystem("grpc-direct").stream()
+                        .filter(r -> r.variant().equals("grpc-direct" + client)).findFirst();
+                Optional<Double> value = anchor.flatMap(a -> ratio(gw.get(streams), a.get(streams)));
+                out.printf(Locale.ROOT, "%-46s %7d %8s %8s  %s%n", gw.variant() + " / grpc-direct" + client, streams,
+                        value.map(v -> String.format(Locale.ROOT, "%.2fx", v)).orElse("n/a"),
+                        ">= " + ReportTable.times(target),
+                        value.map(v -> v >= target ? "met" : "MISSED").orElse("not measured"));
+            }
+        }
+    }
+
     private static String figures(StreamingResults r, int streams) {
         StreamingProbe.Result m = r.get(streams);
         if (m == null) {
-            return String.format(Locale.ROOT, "%-17s %7d %14s %14s %12s %12s %12s%s", r.variant(), streams, "-", "-", "-", "-", "-",
+            return String.format(Locale.ROOT, "%-22s %7d %14s %14s %12s %12s %12s%s", r.variant(), streams, "-", "-", "-", "-", "-",
                     r.failure() != null ? "  FAILED" : "");
         }
-        return String.format(Locale.ROOT, "%-17s %7d %,14.0f %,14.0f %,12.0f %,12.0f %,12d", r.variant(), streams,
+        return String.format(Locale.ROOT, "%-22s %7d %,14.0f %,14.0f %,12.0f %,12.0f %,12d", r.variant(), streams,
                 m.perSecond(), m.perStreamMean(), m.perStreamMin(), m.perStreamMax(), m.messages());
     }
 

@@ -70,6 +70,6 @@ final class SystemRunner {
     }
 
     private static void progress(EchoSystem system, int payload, String what) {
-        System.out.printf(Locale.ROOT, "  %-14s %7s  %s%n", system.label(), ReportTable.size(payload), what);
+        System.out.printf(Locale.ROOT, "  %-16s %7s  %s%n", system.label(), ReportTable.size(payload), what);
     }
 }
