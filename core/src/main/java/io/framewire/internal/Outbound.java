@@ -874,13 +874,24 @@ final class Outbound {
 
     /** Registers a stream whose async sender wants onReady calls. */
     void watchReady(SendQueue q, long threshold, Runnable onReady) {
+        boolean owed;
         lock.lock();
         try {
             q.readyThreshold = threshold;
             q.onReady = onReady;
-            readyWaiters.add(q);
+            // A sender may have asked isReady() (and heard no) before it was watched, and the stream may
+            // have drained meanwhile, with no batch left to tell it: tell it now, or it waits for ever.
+            owed = q.readyWanted && !closed && !q.discarded && q.queuedBytes < threshold && queuedBytes < maxQueuedBytes;
+            if (owed) {
+                q.readyWanted = false;
+            } else {
+                readyWaiters.add(q);
+            }
         } finally {
             lock.unlock();
+        }
+        if (owed) {
+            readyNotifier.accept(onReady);
         }
     }
 
