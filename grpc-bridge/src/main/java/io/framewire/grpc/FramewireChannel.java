@@ -94,7 +94,7 @@ public final class FramewireChannel extends ManagedChannel {
 
     @Override
     public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
-        return new FramewireClientCall<>(this, method, callOptions);
+        return StreamTracing.traced(new FramewireClientCall<>(this, method, callOptions), callOptions);
     }
 
     /** The Framewire server's address: {@code host:port}, or the address itself for other transports. */

@@ -15,30 +15,22 @@ import java.util.List;
  *
  * <pre>
  * FramewireInteropClient --address=unix:///path/to/proxy.sock --test_case=empty_unary[,large_unary...]
- *     [--emulate_stream_tracers=false]
  * </pre>
- * With {@code --emulate_stream_tracers=false} the channel is FramewireChannel alone; see
- * {@link StreamTracerEmulatingChannel} for what the default adds and why.
  * Exits 0 when every case passed, 1 otherwise (each failure's stack trace on stdout), 2 on bad arguments.
  */
 public final class FramewireInteropClient extends AbstractInteropTest {
     private final String address;
-    private final boolean emulateStreamTracers;
     private Client client;
 
-    private FramewireInteropClient(String address, boolean emulateStreamTracers) {
+    private FramewireInteropClient(String address) {
         this.address = address;
-        this.emulateStreamTracers = emulateStreamTracers;
     }
 
     public static void main(String[] args) {
         String address = null;
         List<String> cases = List.of();
-        boolean emulateStreamTracers = true;
         for (String arg : args) {
-            if (arg.startsWith("--emulate_stream_tracers=")) {
-                emulateStreamTracers = Boolean.parseBoolean(arg.substring("--emulate_stream_tracers=".length()));
-            } else if (arg.startsWith("--address=")) {
+            if (arg.startsWith("--address=")) {
                 address = arg.substring("--address=".length());
             } else if (arg.startsWith("--test_case=")) {
                 cases = List.of(arg.substring("--test_case=".length()).split(","));
@@ -54,7 +46,7 @@ public final class FramewireInteropClient extends AbstractInteropTest {
         int failed = 0;
         for (String testCase : cases) {
             System.out.println("Running test " + testCase);
-            FramewireInteropClient tester = new FramewireInteropClient(address, emulateStreamTracers);
+            FramewireInteropClient tester = new FramewireInteropClient(address);
             try {
                 tester.setUp();
                 tester.run(testCase);
@@ -105,14 +97,13 @@ public final class FramewireInteropClient extends AbstractInteropTest {
         // A client of its own per case, as the stock client builds a channel per case; 16 MiB messages
         // as the stock server accepts (very_large_request sends 10 MiB).
         client = Client.builder(address).maxMessageSize(MAX_MESSAGE_SIZE).connect();
-        FramewireChannel channel = FramewireChannel.over(client);
-        return emulateStreamTracers ? new StreamTracerEmulatingChannel(channel) : channel;
+        return FramewireChannel.over(client);
     }
 
     /**
      * The stock client checks census metrics recorded by grpc's census interceptor on its Netty channel
      * (byte counts come from the transport's stream tracer); this client has no census interceptor, and
-     * the emulated tracers know no sizes. The tracer checks AbstractInteropTest makes regardless of
+     * FramewireChannel's tracers know no sizes (-1). The tracer checks AbstractInteropTest makes regardless of
      * metrics (a tracer per call, message events, final status) still run.
      */
     @Override

@@ -21,9 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * forwards every call to gRPC's stock TestServiceServer (its own JVM, grpc 1.79 over Netty).
  *
  * <p>One stock server JVM serves the whole class; each case gets a proxy server of its own and a client
- * JVM of its own. The client drives gRPC's stream tracers from the call's events, as a gRPC transport
- * would (see {@link StreamTracerEmulatingChannel}); {@code -Dinterop.emulateStreamTracers=false} runs it
- * on FramewireChannel alone, to see which cases need that.
+ * JVM of its own, on FramewireChannel alone (which drives gRPC's stream tracers, which AbstractInteropTest
+ * checks after most cases).
  */
 @Timeout(90)
 @ExtendWith(LeakCheckExtension.class)
@@ -53,8 +52,7 @@ class ReverseInteropTest {
     void interopCaseCodeThroughFramewireChannelAndProxy(String testCase) throws InterruptedException {
         StockPrograms.runToCompletion("FramewireInteropClient-" + testCase,
                 StockPrograms.interopPlusFramewireClasspath(), FramewireInteropClient.class.getName(),
-                List.of("--address=" + proxy.address(), "--test_case=" + testCase,
-                        "--emulate_stream_tracers=" + System.getProperty("interop.emulateStreamTracers", "true")),
+                List.of("--address=" + proxy.address(), "--test_case=" + testCase),
                 dir);
     }
 }

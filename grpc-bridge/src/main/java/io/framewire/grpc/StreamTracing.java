@@ -1,4 +1,4 @@
-package io.framewire.grpc.interop;
+package io.framewire.grpc;
 
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
@@ -6,78 +6,37 @@ import io.grpc.ClientCall;
 import io.grpc.ClientStreamTracer;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Drives the {@link ClientStreamTracer}s a call's options carry from the call's own events, for a channel
- * that does not drive them itself.
+ * gRPC's {@link ClientStreamTracer}s for calls over a {@link FramewireChannel}, so that what hooks into them
+ * (census and OpenTelemetry per-call metrics, tracing, grpc-java's own interop checks) sees Framewire calls
+ * as it sees calls on gRPC's transports. The tracers come from {@link CallOptions#getStreamTracerFactories()}
+ * (interceptors add them); each call gets one per factory, with the events a gRPC transport reports at the
+ * call's level: created and outbound headers at start, {@code outboundMessage} and
+ * {@code outboundMessageSent} per request, {@code inboundHeaders}, {@code inboundMessage} and
+ * {@code inboundMessageRead} per response, {@code inboundTrailers} and {@code streamClosed} before the
+ * listener hears the close. Wire and uncompressed sizes are not known at this level and are reported as
+ * -1, as gRPC allows.
  *
- * <p>Why: grpc-java's transports (Netty, OkHttp, in-process) report each stream to the tracer factories in
- * {@link CallOptions#getStreamTracerFactories()}, and AbstractInteropTest asserts on those reports after
- * most cases (a tracer per call, outbound headers seen, one outbound/inbound event pair per message, the
- * final status). FramewireChannel does not run stream tracers, so without this every such case would fail
- * on bookkeeping after its real checks passed. The events are the ones a transport gives, at the
- * call layer: created and outbound headers at start, {@code outboundMessage(n)} and
- * {@code outboundMessageSent(n, -1, -1)} per request, {@code inboundHeaders}, {@code inboundMessage(n)}
- * and {@code inboundMessageRead(n, -1, -1)} per response, then {@code inboundTrailers} and
- * {@code streamClosed(status)} before the listener hears the close. Sizes are unknown (-1), so census
- * byte counts are not checked ({@link FramewireInteropClient} turns metrics off).
+ * <p>Threads: the tracers are called on the threads that call the call's methods and its listener; a
+ * call with no tracer factories is not wrapped at all.
  */
-final class StreamTracerEmulatingChannel extends ManagedChannel {
-    private final ManagedChannel delegate;
+final class StreamTracing {
 
-    StreamTracerEmulatingChannel(ManagedChannel delegate) {
-        this.delegate = delegate;
-    }
+    private StreamTracing() {}
 
-    @Override
-    public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-        ClientCall<ReqT, RespT> call = delegate.newCall(method, options);
+    static <ReqT, RespT> ClientCall<ReqT, RespT> traced(ClientCall<ReqT, RespT> call, CallOptions options) {
         List<ClientStreamTracer.Factory> factories = options.getStreamTracerFactories();
         return factories.isEmpty() ? call : new TracedCall<>(call, options, factories);
-    }
-
-    @Override
-    public String authority() {
-        return delegate.authority();
-    }
-
-    @Override
-    public ManagedChannel shutdown() {
-        delegate.shutdown();
-        return this;
-    }
-
-    @Override
-    public boolean isShutdown() {
-        return delegate.isShutdown();
-    }
-
-    @Override
-    public boolean isTerminated() {
-        return delegate.isTerminated();
-    }
-
-    @Override
-    public ManagedChannel shutdownNow() {
-        delegate.shutdownNow();
-        return this;
-    }
-
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        return delegate.awaitTermination(timeout, unit);
     }
 
     private static final class TracedCall<ReqT, RespT> extends SimpleForwardingClientCall<ReqT, RespT> {
         private final CallOptions options;
         private final List<ClientStreamTracer.Factory> factories;
-        private ClientStreamTracer[] tracers = new ClientStreamTracer[0];
+        private volatile ClientStreamTracer[] tracers = new ClientStreamTracer[0];
         private int sent;
 
         TracedCall(ClientCall<ReqT, RespT> call, CallOptions options, List<ClientStreamTracer.Factory> factories) {
@@ -88,9 +47,7 @@ final class StreamTracerEmulatingChannel extends ManagedChannel {
 
         @Override
         public void start(Listener<RespT> listener, Metadata headers) {
-            ClientStreamTracer.StreamInfo info = ClientStreamTracer.StreamInfo.newBuilder()
-                    .setCallOptions(options)
-                    .build();
+            ClientStreamTracer.StreamInfo info = ClientStreamTracer.StreamInfo.newBuilder().setCallOptions(options).build();
             ClientStreamTracer[] created = new ClientStreamTracer[factories.size()];
             for (int i = 0; i < created.length; i++) {
                 created[i] = factories.get(i).newClientStreamTracer(info, headers);
@@ -105,12 +62,13 @@ final class StreamTracerEmulatingChannel extends ManagedChannel {
 
         @Override
         public void sendMessage(ReqT message) {
-            int seq = sent++;
-            for (ClientStreamTracer t : tracers) {
+            int seq = sent++; // ClientCall's methods are not called concurrently (its contract)
+            ClientStreamTracer[] ts = tracers;
+            for (ClientStreamTracer t : ts) {
                 t.outboundMessage(seq);
             }
             super.sendMessage(message);
-            for (ClientStreamTracer t : tracers) {
+            for (ClientStreamTracer t : ts) {
                 t.outboundMessageSent(seq, -1, -1);
             }
         }
@@ -128,14 +86,14 @@ final class StreamTracerEmulatingChannel extends ManagedChannel {
         @Override
         public void onHeaders(Metadata headers) {
             for (ClientStreamTracer t : tracers) {
-                t.inboundHeaders(headers); // by default calls inboundHeaders(), as grpc-java's transports rely on
+                t.inboundHeaders(headers);
             }
             super.onHeaders(headers);
         }
 
         @Override
         public void onMessage(RespT message) {
-            int seq = received++;
+            int seq = received++; // listener events are serialised
             for (ClientStreamTracer t : tracers) {
                 t.inboundMessage(seq);
                 t.inboundMessageRead(seq, -1, -1);

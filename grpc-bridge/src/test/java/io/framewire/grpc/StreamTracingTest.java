@@ -1,0 +1,66 @@
+package io.framewire.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.framewire.Client;
+import io.framewire.Server;
+import io.grpc.CallOptions;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** FramewireChannel reports each call to the stream tracers in its CallOptions, as gRPC's transports do. */
+@Timeout(30)
+class StreamTracingTest {
+
+    @Test
+    void aCallOverFramewireChannelIsReportedToTheCallsStreamTracers() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        ClientStreamTracer.Factory factory = new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+                return new ClientStreamTracer() {
+                    @Override
+                    public void outboundHeaders() {
+                        events.add("outboundHeaders");
+                    }
+
+                    @Override
+                    public void outboundMessage(int seqNo) {
+                        events.add("outboundMessage " + seqNo);
+                    }
+
+                    @Override
+                    public void inboundMessage(int seqNo) {
+                        events.add("inboundMessage " + seqNo);
+                    }
+
+                    @Override
+                    public void streamClosed(Status status) {
+                        events.add("streamClosed " + status.getCode());
+                    }
+                };
+            }
+        };
+        try (Server server = Server.builder().listen("inproc://stream-tracing")
+                .service(io.framewire.Service.builder("t.Echo")
+                        .unary(io.framewire.MethodDescriptor.unary("t.Echo/Echo", io.framewire.Codec.bytes(), io.framewire.Codec.bytes()),
+                                (req, ctx) -> req)
+                        .build())
+                .build().start();
+             Client client = Client.connect("inproc://stream-tracing")) {
+            FramewireChannel channel = FramewireChannel.over(client);
+            io.grpc.MethodDescriptor<byte[], byte[]> echo = PassThrough.grpcMethod("t.Echo/Echo");
+            byte[] answer = ClientCalls.blockingUnaryCall(channel, echo,
+                    CallOptions.DEFAULT.withStreamTracerFactory(factory), new byte[] {7});
+            assertEquals(1, answer.length);
+            assertEquals(List.of("outboundHeaders", "outboundMessage 0", "inboundMessage 0", "streamClosed OK"), events);
+            channel.shutdownNow();
+        }
+    }
+}
