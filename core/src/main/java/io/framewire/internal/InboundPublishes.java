@@ -59,9 +59,12 @@ final class InboundPublishes implements Wakeups.Owed {
 
     // Guarded by lock.
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    /** What the publishing thread has still to take; it swaps this queue for an empty one of its own. */
+    private ArrayDeque<Parked> parked = new ArrayDeque<>();
     private Thread worker;
     private boolean closed;
+    /** {@link #closed}, for the publishing thread between parked works without the lock. */
+    private volatile boolean closing;
     /** Whether anything is parked; only this connection's reader sets it. */
     private volatile boolean anyParked;
 
@@ -91,11 +94,6 @@ final class InboundPublishes implements Wakeups.Owed {
                 Session.logSafely(Level.WARNING, "dropped a publish from " + session.connection.remoteAddress()
                         + ": " + refused.description() + " (reported once per connection)", null);
             }
-            return;
-        }
-        if (anyParked) {
-            park(() -> finishPublish(broker.resolve(p.topic(), p.replyTo(), p.metadata(), p.data(), payloadLength),
-                    p.ackId(), payloadLength));
             return;
         }
         if (p.ackId() == 0) {
@@ -180,6 +178,12 @@ final class InboundPublishes implements Wakeups.Owed {
         deferredBytes = 0;
 
         int[] from = new int[subs.size()];
+        if (anyParked) {
+            // Earlier publishes of this connection wait on the publishing thread: these follow them
+            // there as one batch, each subscription's share offered with one turn of its lock.
+            park(() -> finishOffers(subs, lists, from, bytes));
+            return;
+        }
         boolean left = false;
         for (int i = 0; i < subs.size(); i++) {
             try {
@@ -197,14 +201,22 @@ final class InboundPublishes implements Wakeups.Owed {
             done(bytes);
             return;
         }
-        park(() -> {
-            for (int i = 0; i < subs.size(); i++) {
-                if (from[i] < lists.get(i).size()) {
+        park(() -> finishOffers(subs, lists, from, bytes));
+    }
+
+    /** Parked work: offers what {@link #pay} could not, waiting where BLOCK subscriptions ask for it. */
+    private void finishOffers(List<BrokerSubscription> subs, List<List<BrokerSubscription.Offered>> lists, int[] from,
+                              long bytes) throws InterruptedException {
+        for (int i = 0; i < subs.size(); i++) {
+            if (from[i] < lists.get(i).size()) {
+                try {
                     subs.get(i).offerAll(lists.get(i), from[i], true, null);
+                } catch (RuntimeException | Error e) {
+                    Session.logSafely(Level.ERROR, "offering to " + subs.get(i).pattern + " failed", e);
                 }
             }
-            done(bytes);
-        });
+        }
+        done(bytes);
     }
 
     // --- any thread ---
@@ -259,34 +271,38 @@ final class InboundPublishes implements Wakeups.Owed {
         }
     }
 
-    /** The publishing thread: finishes parked work in order, then ends; the next park starts another. */
+    /**
+     * The publishing thread: finishes parked work in order, taking all that is parked with one turn of
+     * the lock, then ends; the next park starts another.
+     */
     private void finishParked() {
+        ArrayDeque<Parked> batch = new ArrayDeque<>();
         while (true) {
-            Parked work;
             lock.lock();
             try {
-                work = closed ? null : parked.peek();
-                if (work == null) {
+                if (closed || parked.isEmpty()) {
                     parked.clear();
                     worker = null;
                     anyParked = false;
                     return;
                 }
+                ArrayDeque<Parked> swap = parked;
+                parked = batch;
+                batch = swap;
             } finally {
                 lock.unlock();
             }
-            try {
-                work.finish();
-            } catch (InterruptedException e) {
-                return; // closed: close() dropped the rest
-            } catch (Throwable t) {
-                Session.logSafely(Level.ERROR, "a publish from " + session.connection.remoteAddress() + " failed", t);
-            }
-            lock.lock();
-            try {
-                parked.poll();
-            } finally {
-                lock.unlock();
+            for (Parked work; (work = batch.poll()) != null; ) {
+                if (closing) {
+                    return; // close() dropped the rest
+                }
+                try {
+                    work.finish();
+                } catch (InterruptedException e) {
+                    return; // closed: close() dropped the rest
+                } catch (Throwable t) {
+                    Session.logSafely(Level.ERROR, "a publish from " + session.connection.remoteAddress() + " failed", t);
+                }
             }
         }
     }
@@ -297,6 +313,7 @@ final class InboundPublishes implements Wakeups.Owed {
         lock.lock();
         try {
             closed = true;
+            closing = true;
             parked.clear();
             w = worker;
         } finally {

@@ -117,16 +117,16 @@ final class SendQueue extends OutboundSource {
         while (!items.isEmpty()) {
             Object head = items.peek();
             if (head instanceof Frame f) {
+                if (framesSpendCredit && (window <= 0 || data >= dataQuantum)) {
+                    break; // waits for publish credit, or takes turns
+                }
+                int n = FrameEncoder.encodedLength(f);
                 if (framesSpendCredit) {
-                    if (window <= 0 || data >= dataQuantum) {
-                        break; // waits for publish credit, or takes turns
-                    }
-                    int payload = FrameEncoder.payloadLength(f);
+                    int payload = n - FrameLayout.HEADER_LENGTH;
                     window -= payload;
                     data += payload;
                 }
                 items.poll();
-                int n = FrameEncoder.encodedLength(f);
                 batch.add(f);
                 queuedBytes -= n;
                 moved += n;

@@ -229,6 +229,14 @@ public final class FrameDecoder {
         if (headerFill == 0) {
             frameStart = position;
         }
+        if (headerFill == 0 && in.remaining() >= FrameLayout.HEADER_LENGTH) {
+            // The common case: the whole header has arrived. One copy, then the same checks in the same order.
+            in.get(header, 0, FrameLayout.HEADER_LENGTH);
+            headerFill = FrameLayout.HEADER_LENGTH;
+            position += FrameLayout.HEADER_LENGTH;
+            checkLength(getInt(header, FrameLayout.LENGTH_OFFSET));
+            checkType(header[FrameLayout.TYPE_OFFSET] & 0xFF);
+        }
         // Check the length as soon as it is complete, and the type as soon as it has arrived.
         if (headerFill < FrameLayout.LENGTH_LENGTH) {
             if (!fillHeader(in, FrameLayout.LENGTH_LENGTH)) {
