@@ -55,6 +55,11 @@ final class InboundPublishes implements Wakeups.Owed {
     /** The subscriptions in the order they were first offered to, for a stable order of delivery. */
     private final List<BrokerSubscription> deferredOrder = new ArrayList<>();
     private long deferredBytes;
+    /**
+     * The capacity a new deferred list starts with: what the lists of the last read held, so a
+     * publisher's steady stream does not grow each list from 10 by doubling on every read.
+     */
+    private int listHint = 16;
     private boolean metadataWarned;
 
     // Guarded by lock.
@@ -151,7 +156,7 @@ final class InboundPublishes implements Wakeups.Owed {
     private void defer(BrokerSubscription s, BrokerSubscription.Offered m) {
         List<BrokerSubscription.Offered> l = deferred.get(s);
         if (l == null) {
-            l = new ArrayList<>();
+            l = new ArrayList<>(listHint);
             deferred.put(s, l);
             deferredOrder.add(s);
         }
@@ -169,9 +174,13 @@ final class InboundPublishes implements Wakeups.Owed {
         }
         List<BrokerSubscription> subs = new ArrayList<>(deferredOrder);
         List<List<BrokerSubscription.Offered>> lists = new ArrayList<>(subs.size());
+        int longest = 0;
         for (BrokerSubscription s : subs) {
-            lists.add(deferred.get(s));
+            List<BrokerSubscription.Offered> l = deferred.get(s);
+            lists.add(l);
+            longest = Math.max(longest, l.size());
         }
+        listHint = Math.max(16, Math.min(longest, Inbox.BATCH));
         long bytes = deferredBytes;
         deferred.clear();
         deferredOrder.clear();
