@@ -72,6 +72,8 @@ final class UdpServerEndpoint implements Acceptor {
     private final Thread ticker;
     private volatile boolean closed;
     private volatile boolean channelClosed;
+    /** Tests only: the server stops sending, as a host that vanished would. */
+    private volatile boolean muted;
 
     UdpServerEndpoint(DatagramChannel channel, Address bound, UdpOptions options) throws IOException {
         this.channel = channel;
@@ -151,6 +153,10 @@ final class UdpServerEndpoint implements Acceptor {
         closeSocketIfDone();
     }
 
+    void muteForTest() {
+        muted = true;
+    }
+
     int peerCount() {
         return peers.size();
     }
@@ -158,7 +164,7 @@ final class UdpServerEndpoint implements Acceptor {
     // --- sending ---
 
     void send(byte[] d, SocketAddress to) {
-        if (channelClosed) {
+        if (channelClosed || muted) {
             return;
         }
         try {

@@ -2,6 +2,7 @@ package io.framewire.transport.udp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framewire.CallOptions;
 import io.framewire.Client;
@@ -39,6 +40,74 @@ class UdpTransportTest {
                     () -> client.call(ECHO, "fail:nope", CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))));
             assertEquals(StatusCode.NOT_FOUND, e.status().code());
             assertEquals("nope", e.status().description());
+        }
+    }
+
+    @Test
+    void aStreamingCallThatArrivesAnywayIsUnimplementedAndItsHandlerNeverRuns() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        MethodDescriptor<String, String> chat = MethodDescriptor.bidiStreaming("test.Chat/Talk", Codec.utf8(), Codec.utf8());
+        Service chatService = Service.builder("test.Chat").bidiStreaming(chat, call -> ran.incrementAndGet()).build();
+        try (Server server = Server.builder().listen("udp://127.0.0.1:0").service(chatService).build().start();
+             RawUdpPeer raw = new RawUdpPeer(server.address().port())) {
+            raw.handshake();
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            b.writeBytes(io.framewire.protocol.FrameEncoder.encode(new io.framewire.protocol.Frame.Call(1,
+                    io.framewire.protocol.MethodType.BIDI_STREAMING, -1, "test.Chat/Talk", io.framewire.protocol.Metadata.EMPTY)));
+            b.writeBytes(io.framewire.protocol.FrameEncoder.encode(io.framewire.protocol.Frame.Message.whole(1, new byte[] {'x'})));
+            b.writeBytes(io.framewire.protocol.FrameEncoder.encode(new io.framewire.protocol.Frame.HalfClose(1)));
+            for (byte[] d : DatagramLayout.fragments(raw.session, DatagramLayout.CHANNEL_CALL, 1, 0, b.toByteArray(), 1200)) {
+                raw.send(d);
+            }
+            byte[] response = raw.receive(5000, RawUdpPeer.kind(DatagramLayout.DATA)).orElseThrow();
+            java.util.List<io.framewire.protocol.Frame> frames = new java.util.ArrayList<>();
+            io.framewire.protocol.FrameDecoder.afterHandshake(1 << 20).decode(java.nio.ByteBuffer.wrap(response,
+                    DatagramLayout.DATA_HEADER_LENGTH, response.length - DatagramLayout.DATA_HEADER_LENGTH), frames::add);
+            io.framewire.protocol.Frame.Status status = (io.framewire.protocol.Frame.Status) frames.get(frames.size() - 1);
+            assertEquals(StatusCode.UNIMPLEMENTED, status.code());
+            assertEquals("streaming is not supported over udp: datagrams may be lost or reordered", status.message());
+            assertEquals(0, ran.get());
+        }
+    }
+
+    @Test
+    void aMulticastGroupIsRefusedWithAClearReason() {
+        StatusException e = assertThrows(StatusException.class, () -> Client.connect("udp://239.1.2.3:7000"));
+        assertEquals(StatusCode.UNAVAILABLE, e.status().code());
+        assertTrue(e.status().description().contains("multicast pub/sub is not yet supported"), e.status().description());
+        Exception listen = assertThrows(Exception.class,
+                () -> Server.builder().listen("udp://239.1.2.3:0").service(echo()).build().start());
+        assertTrue(String.valueOf(listen.getMessage()).contains("multicast pub/sub is not yet supported")
+                || String.valueOf(listen.getCause()).contains("multicast pub/sub is not yet supported"), listen.toString());
+    }
+
+    @Test
+    void anAcknowledgedPublishOverUdpFailsUnimplementedInsteadOfHanging() throws Exception {
+        try (Server server = Server.builder().listen("udp://127.0.0.1:0").service(echo()).build().start();
+             Client client = Client.connect(server.address().toString())) {
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> client.publishAcked("a.b", new byte[] {1}, io.framewire.protocol.Metadata.EMPTY)
+                            .get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(StatusCode.UNIMPLEMENTED, ((StatusException) e.getCause()).status().code());
+            assertEquals("hi", client.call(ECHO, "hi"));
+        }
+    }
+
+    @Test
+    void aClientWhoseServerVanishesFailsItsCallsAfterTheIdleTimeout() {
+        UdpOptions quick = UdpOptions.builder().keepaliveInterval(Duration.ofMillis(100)).idleTimeout(Duration.ofMillis(600)).build();
+        Server server = Server.builder().listen("udp://127.0.0.1:0", quick).service(echo()).build().start();
+        try (Client client = Client.builder(server.address().toString()).transportOptions(quick).connect()) {
+            assertEquals("hi", client.call(ECHO, "hi"));
+            // Silence the server without a CLOSE: its socket stays bound but nobody answers.
+            UdpServerEndpoint endpoint = UdpServerEndpoint.BOUND.get(server.address().port());
+            endpoint.muteForTest();
+            StatusException e = assertThrows(StatusException.class,
+                    () -> client.call(ECHO, "anyone?", CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10))));
+            assertEquals(StatusCode.UNAVAILABLE, e.status().code());
+            assertTrue(e.status().description().contains("no datagram from"), e.status().description());
+        } finally {
+            server.close();
         }
     }
 }
