@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -53,6 +52,9 @@ abstract class DatagramSession implements Connection {
     private final long maxHeld;
     private long held;
     private final ArrayDeque<int[]> owed = new ArrayDeque<>();
+    static final int GRANT_BATCH = 32 * 1024;
+    private final Map<Integer, Long> owedToStream = new HashMap<>();
+    private long owedToConnection;
 
     // Cutting frames out of the engine's byte stream (writer thread only).
     private final byte[] lengthBytes = new byte[FrameLayout.LENGTH_LENGTH];
@@ -100,8 +102,56 @@ abstract class DatagramSession implements Connection {
         }
     }
 
+    /** DATA datagrams made while dispatching one write: sent together, packed, when it ends. */
+    private final List<byte[]> collected = new ArrayList<>();
+    private boolean collecting;
+    private final List<byte[]> written = new ArrayList<>();
+
+    /** Sends {@code datagrams} now (packed with {@link DatagramLayout#pack}); under lock. */
+    abstract void sendPacked(List<byte[]> datagrams) throws IOException;
+
+    /** Sends a DATA datagram: at the end of the engine's current write if one is under way, else now. */
+    final void sendData(byte[] d) throws IOException {
+        if (collecting) {
+            collected.add(d);
+        } else {
+            sendPacked(List.of(d));
+        }
+    }
+
     @Override
     public void write(ByteBuffer src) throws IOException {
+        cutFrames(src);
+        if (written.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                written.clear();
+                throw failure != null ? failure : new IOException("the udp session is closed");
+            }
+            collecting = true;
+            try {
+                for (byte[] f : written) {
+                    dispatch(f);
+                }
+            } finally {
+                written.clear();
+                collecting = false;
+                if (!collected.isEmpty()) {
+                    List<byte[]> out = new ArrayList<>(collected);
+                    collected.clear();
+                    sendPacked(out);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Cuts the engine's byte stream into whole frames, into {@link #written} (writer thread only). */
+    private void cutFrames(ByteBuffer src) throws IOException {
         while (src.hasRemaining()) {
             if (frame == null) {
                 int k = Math.min(src.remaining(), lengthBytes.length - lengthFill);
@@ -123,17 +173,8 @@ abstract class DatagramSession implements Connection {
             src.get(frame, frameFill, k);
             frameFill += k;
             if (frameFill == frame.length) {
-                byte[] whole = frame;
+                written.add(frame);
                 frame = null;
-                lock.lock();
-                try {
-                    if (closed) {
-                        throw failure != null ? failure : new IOException("the udp session is closed");
-                    }
-                    dispatch(whole);
-                } finally {
-                    lock.unlock();
-                }
             }
         }
     }
@@ -286,12 +327,42 @@ abstract class DatagramSession implements Connection {
         }
     }
 
+    /**
+     * Credit is granted back in batches, not per frame: each grant wakes the engine's reader, which
+     * cost a small call more than the call itself. A batch goes back once it reaches
+     * {@link #GRANT_BATCH} bytes, or at the next tick ({@link #flushGrants}).
+     */
     private void grant(int stream, int bytes) {
         if (bytes <= 0) {
             return;
         }
-        toCore(new Frame.Credit(stream, false, bytes));
-        toCore(new Frame.Credit(0, false, bytes));
+        long s = owedToStream.merge(stream, (long) bytes, Long::sum);
+        owedToConnection += bytes;
+        if (s >= GRANT_BATCH) {
+            owedToStream.remove(stream);
+            toCore(new Frame.Credit(stream, false, (int) s));
+        }
+        if (owedToConnection >= GRANT_BATCH) {
+            toCore(new Frame.Credit(0, false, (int) owedToConnection));
+            owedToConnection = 0;
+        }
+    }
+
+    /** Grants every batch not yet full (called by the ticker, under lock). */
+    final void flushGrants() {
+        for (Map.Entry<Integer, Long> e : owedToStream.entrySet()) {
+            toCore(new Frame.Credit(e.getKey(), false, (int) (long) e.getValue()));
+        }
+        owedToStream.clear();
+        if (owedToConnection > 0) {
+            toCore(new Frame.Credit(0, false, (int) owedToConnection));
+            owedToConnection = 0;
+        }
+    }
+
+    /** The engine finished sending on {@code stream}: credit for it is of no use any more. */
+    final void streamSent(int stream) {
+        owedToStream.remove(stream);
     }
 
     // --- closing ---
@@ -309,9 +380,45 @@ abstract class DatagramSession implements Connection {
         return closed;
     }
 
-    @Override
-    public ThreadFactory readerThreads() {
-        return Thread.ofVirtual().name("framewire-udp-engine-reader").factory();
+    /** Threads of this side's kind: platform (daemon) or virtual. */
+    static Thread.Builder threads(boolean platform, String name) {
+        return platform ? Thread.ofPlatform().name(name).daemon(true) : Thread.ofVirtual().name(name);
+    }
+
+    /**
+     * The DATA datagrams inside a BATCH, each a zero-based view; a record that is cut short, not a
+     * DATA datagram, or of another session ends the batch and is counted (when {@code counters} is given).
+     */
+    static List<ByteBuffer> unpack(ByteBuffer d, int n, long session, UdpCounters counters) {
+        List<ByteBuffer> records = new ArrayList<>();
+        int at = DatagramLayout.HEADER_LENGTH;
+        while (at < n) {
+            if (n - at < DatagramLayout.BATCH_RECORD_HEADER) {
+                drop(counters, UdpCounters.Drop.TRUNCATED);
+                break;
+            }
+            int length = d.getShort(at) & 0xFFFF;
+            at += DatagramLayout.BATCH_RECORD_HEADER;
+            if (length < DatagramLayout.DATA_HEADER_LENGTH || length > n - at) {
+                drop(counters, UdpCounters.Drop.TRUNCATED);
+                break;
+            }
+            ByteBuffer r = d.slice(at, length);
+            at += length;
+            if (r.get(DatagramLayout.KIND_OFFSET) != DatagramLayout.DATA
+                    || r.getLong(DatagramLayout.SESSION_OFFSET) != session) {
+                drop(counters, UdpCounters.Drop.SPOOFED);
+                break;
+            }
+            records.add(r);
+        }
+        return records;
+    }
+
+    private static void drop(UdpCounters counters, UdpCounters.Drop why) {
+        if (counters != null) {
+            counters.drop(why);
+        }
     }
 
     /** The frames of a message, each length-prefixed, or null if the bytes do not split into frames. */

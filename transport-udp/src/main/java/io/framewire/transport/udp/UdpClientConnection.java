@@ -51,11 +51,16 @@ final class UdpClientConnection extends DatagramSession {
     private final TreeMap<Integer, ByteArrayOutputStream> building = new TreeMap<>();
     private final TreeMap<Integer, Call> calls = new TreeMap<>();
     private int highestStream = -1;
+    /** The highest floor the server has been sent. */
+    private int floorSent;
+    /** Calls answered since the last tick, to be confirmed to the server unless the floor passed them. */
+    private final java.util.List<Integer> toAcknowledge = new java.util.ArrayList<>();
     private int controlSequence;
     private long lastSentNanos;
     private long lastHeardNanos;
     private boolean channelClosed;
     private final Thread receiver;
+    private final boolean platform;
     private final Thread ticker;
 
     /** One request sent and not yet answered. */
@@ -91,7 +96,8 @@ final class UdpClientConnection extends DatagramSession {
         long now = System.nanoTime();
         this.lastSentNanos = now;
         this.lastHeardNanos = now;
-        this.receiver = Thread.ofVirtual().name("framewire-udp-client-receiver").unstarted(this::receiveLoop);
+        this.platform = options.readerThreads() != UdpOptions.ReaderThreads.VIRTUAL;
+        this.receiver = threads(platform, "framewire-udp-client-receiver").unstarted(this::receiveLoop);
         this.ticker = Thread.ofVirtual().name("framewire-udp-client-ticker").unstarted(this::tickLoop);
     }
 
@@ -202,6 +208,7 @@ final class UdpClientConnection extends DatagramSession {
             }
             coreMessageWritten(stream, f.length - FrameLayout.HEADER_LENGTH);
         } else if (type == FrameType.HALF_CLOSE.code()) {
+            streamSent(stream);
             ByteArrayOutputStream b = building.remove(stream);
             if (b != null) {
                 b.writeBytes(f);
@@ -239,11 +246,12 @@ final class UdpClientConnection extends DatagramSession {
         c.nextNanos = now + c.rtoNanos;
         calls.put(stream, c);
         for (byte[] d : c.datagrams) {
-            send(d);
+            sendData(d);
         }
     }
 
     private void cancel(int stream, byte[] cancelFrame) throws IOException {
+        streamSent(stream);
         ByteArrayOutputStream b = building.remove(stream);
         if (b != null) {
             released(b.size());
@@ -354,6 +362,11 @@ final class UdpClientConnection extends DatagramSession {
                 toCore(frame);
             }
             case DATA -> onData(d, n);
+            case BATCH -> {
+                for (ByteBuffer record : unpack(d, n, session, counters)) {
+                    onData(record, record.remaining());
+                }
+            }
             case ACK -> {
                 if (n < ACK_LENGTH) {
                     counters.drop(Drop.TRUNCATED);
@@ -418,7 +431,9 @@ final class UdpClientConnection extends DatagramSession {
             }
             Call c = calls.remove(id);
             released(c.size);
-            send(ack(ACK, session, CHANNEL_CALL, id));
+            // The server learns it may forget this call from the floor of a later datagram, or from
+            // the ticker's ACK: one datagram per call each way when calls keep coming.
+            toAcknowledge.add(id);
             toCoreStream(id, frames);
         } else if (channelId == CHANNEL_CONTROL) {
             byte[] message = responses.offer(Reassembler.key(CHANNEL_CONTROL, id), total, offset, bytes, System.nanoTime());
@@ -490,6 +505,16 @@ final class UdpClientConnection extends DatagramSession {
             nextInitialNanos = now + initialRtoNanos;
         }
         int floor = floor();
+        flushGrants();
+        if (accepted && floor > floorSent) {
+            send(poll(session, CHANNEL_CALL, 0, floor)); // a POLL of message 0 only moves the floor
+        }
+        for (int id : toAcknowledge) {
+            if (id >= floorSent) {
+                send(ack(ACK, session, CHANNEL_CALL, id));
+            }
+        }
+        toAcknowledge.clear();
         for (Call c : calls.values()) {
             if (now < c.nextNanos || now >= c.deadlineNanos) {
                 continue; // at its deadline the engine cancels the call
@@ -523,9 +548,27 @@ final class UdpClientConnection extends DatagramSession {
         }
     }
 
+    @Override
+    void sendPacked(java.util.List<byte[]> datagrams) throws IOException {
+        for (byte[] d : datagrams.size() == 1 ? datagrams : pack(session, datagrams, options.maxDatagramSize())) {
+            send(d);
+        }
+    }
+
     private void send(byte[] d) throws IOException {
         if (channelClosed) {
             return;
+        }
+        if (d[KIND_OFFSET] == DATA && d.length >= DATA_HEADER_LENGTH && d[CHANNEL_OFFSET] == CHANNEL_CALL) {
+            floorSent = Math.max(floorSent, ByteBuffer.wrap(d).getInt(DATA_FLOOR_OFFSET));
+        } else if (d[KIND_OFFSET] == BATCH) {
+            for (ByteBuffer r : unpack(ByteBuffer.wrap(d), d.length, session, null)) {
+                if (r.get(CHANNEL_OFFSET) == CHANNEL_CALL) {
+                    floorSent = Math.max(floorSent, r.getInt(DATA_FLOOR_OFFSET));
+                }
+            }
+        } else if (d[KIND_OFFSET] == POLL) {
+            floorSent = Math.max(floorSent, ByteBuffer.wrap(d).getInt(POLL_FLOOR_OFFSET));
         }
         try {
             channel.write(ByteBuffer.wrap(d));
@@ -578,6 +621,11 @@ final class UdpClientConnection extends DatagramSession {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public java.util.concurrent.ThreadFactory readerThreads() {
+        return threads(platform, "framewire-udp-client-reader").factory();
     }
 
     @Override

@@ -45,12 +45,28 @@ import java.util.Objects;
  * @param maxPeers how many client sessions a server holds at once.
  * @param heldBytes bytes of requests (client) or responses (server) one connection holds for
  *        retransmission before the engine is made to wait for room.
+ * @param readerThreads which kind of thread receives datagrams and reads for the engine;
+ *        {@link ReaderThreads#AUTO} by default.
  */
 public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration initialRetransmit,
                          Duration maxRetransmit, Duration keepaliveInterval, Duration idleTimeout,
                          Duration reassemblyTimeout, int maxMessageBytes, long reassemblyBytesPerPeer,
                          long reassemblyBytesTotal, int cacheEntries, long cacheBytes, Duration cacheTtl,
-                         int maxPeers, long heldBytes) implements TransportOptions {
+                         int maxPeers, long heldBytes, ReaderThreads readerThreads) implements TransportOptions {
+
+    /** The kind of thread that blocks receiving datagrams, and that the engine reads a connection on. */
+    public enum ReaderThreads {
+        /**
+         * Platform threads for a client connection (its receiver and the engine's reader) and for a
+         * server socket's one receiver; virtual threads for the engine's reader of each server peer,
+         * which a server has many of (the default). See {@link UdpTransportProvider} for the figures.
+         */
+        AUTO,
+        /** Virtual threads everywhere. */
+        VIRTUAL,
+        /** Platform threads everywhere (one per server peer too). */
+        PLATFORM
+    }
 
     /** The largest UDP payload over IPv4: 65,535 - 20 (IP header) - 8 (UDP header). */
     public static final int MAX_UDP_PAYLOAD = 65_507;
@@ -88,6 +104,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         atLeast(cacheBytes, 1, "cacheBytes");
         atLeast(maxPeers, 1, "maxPeers");
         atLeast(heldBytes, 1, "heldBytes");
+        Objects.requireNonNull(readerThreads, "readerThreads");
     }
 
     /** The defaults: 1200-byte datagrams, 100 ms first retransmission, 30 s idle timeout. */
@@ -133,6 +150,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         private Duration cacheTtl = Duration.ofSeconds(60);
         private int maxPeers = 10_000;
         private long heldBytes = 64L << 20;
+        private ReaderThreads readerThreads = ReaderThreads.AUTO;
 
         private Builder() {}
 
@@ -152,6 +170,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
             cacheTtl = o.cacheTtl;
             maxPeers = o.maxPeers;
             heldBytes = o.heldBytes;
+            readerThreads = o.readerThreads;
         }
 
         public Builder maxDatagramSize(int v) { maxDatagramSize = v; return this; }
@@ -169,12 +188,13 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         public Builder cacheTtl(Duration v) { cacheTtl = v; return this; }
         public Builder maxPeers(int v) { maxPeers = v; return this; }
         public Builder heldBytes(long v) { heldBytes = v; return this; }
+        public Builder readerThreads(ReaderThreads v) { readerThreads = v; return this; }
 
         /** @throws IllegalArgumentException naming the first value out of range */
         public UdpOptions build() {
             return new UdpOptions(maxDatagramSize, socketBufferSize, initialRetransmit, maxRetransmit,
                     keepaliveInterval, idleTimeout, reassemblyTimeout, maxMessageBytes, reassemblyBytesPerPeer,
-                    reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes);
+                    reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes, readerThreads);
         }
     }
 }

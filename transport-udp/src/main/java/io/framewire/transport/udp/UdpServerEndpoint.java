@@ -88,7 +88,8 @@ final class UdpServerEndpoint implements Acceptor {
         } catch (GeneralSecurityException e) {
             throw new IOException("HmacSHA256 is not available: " + e.getMessage(), e);
         }
-        receiver = Thread.ofVirtual().name("framewire-udp-server-receiver").unstarted(this::receiveLoop);
+        receiver = DatagramSession.threads(options.readerThreads() != UdpOptions.ReaderThreads.VIRTUAL,
+                "framewire-udp-server-receiver").unstarted(this::receiveLoop);
         ticker = Thread.ofVirtual().name("framewire-udp-server-ticker").unstarted(this::tickLoop);
         BOUND.put(bound.port(), this);
         receiver.start();

@@ -108,7 +108,7 @@ final class UdpServerPeer extends DatagramSession {
     // --- frames from the engine (under lock) ---
 
     @Override
-    void onCoreFrame(int type, int flags, int stream, byte[] f) {
+    void onCoreFrame(int type, int flags, int stream, byte[] f) throws IOException {
         if (acceptDatagram == null && stream == 0) {
             // The engine's first frame: its HELLO, or an ERROR refusing the client.
             acceptDatagram = accept(session, f);
@@ -142,11 +142,19 @@ final class UdpServerPeer extends DatagramSession {
         e.response.writeBytes(renumbered);
         if (type == FrameType.STATUS.code()) {
             byLocal.remove(stream);
+            streamSent(stream);
             finish(e);
         }
     }
 
-    private void finish(Entry e) {
+    @Override
+    void sendPacked(List<byte[]> datagrams) {
+        for (byte[] d : datagrams.size() == 1 ? datagrams : pack(session, datagrams, options.maxDatagramSize())) {
+            endpoint.send(d, address);
+        }
+    }
+
+    private void finish(Entry e) throws IOException {
         byte[] message = e.response.toByteArray();
         e.response = null;
         released(message.length);
@@ -162,7 +170,7 @@ final class UdpServerPeer extends DatagramSession {
         endpoint.cacheBytes.addAndGet(bytes);
         endpoint.finished.add(e);
         for (byte[] d : e.datagrams) {
-            endpoint.send(d, address);
+            sendData(d);
         }
         endpoint.evictFinished(e.finishedNanos, this);
     }
@@ -192,6 +200,11 @@ final class UdpServerPeer extends DatagramSession {
             lastHeardNanos = System.nanoTime();
             switch (kind) {
                 case DATA -> onData(d, n);
+                case BATCH -> {
+                    for (ByteBuffer record : unpack(d, n, session, counters)) {
+                        onData(record, record.remaining());
+                    }
+                }
                 case POLL -> {
                     if (n < POLL_LENGTH) {
                         counters.drop(Drop.TRUNCATED);
@@ -327,7 +340,11 @@ final class UdpServerPeer extends DatagramSession {
             renumbered.add(f);
         }
         counters.requestsDelivered.increment();
-        endpoint.send(ack(ACK, session, CHANNEL_CALL, id), address);
+        if (message.length > options.maxDatagramSize() - DATA_HEADER_LENGTH) {
+            // A request of several datagrams is acknowledged at once, so the client stops resending it;
+            // a one-datagram request is acknowledged by its response, or when it arrives again.
+            endpoint.send(ack(ACK, session, CHANNEL_CALL, id), address);
+        }
         toCoreStream(local, renumbered);
         if (local < 0 || nextLocal < 0) {
             closeLocal(new IOException("udp session from " + remote + " ran out of stream ids"));
@@ -408,6 +425,7 @@ final class UdpServerPeer extends DatagramSession {
                 return;
             }
             requests.expire(now);
+            flushGrants();
             if (now - lastHeardNanos >= options.idleTimeout().toNanos()) {
                 counters.peersTimedOut.increment();
                 closeLocal(new IOException("no datagram from " + remote + " for " + options.idleTimeout().toMillis() + " ms"));
@@ -448,6 +466,11 @@ final class UdpServerPeer extends DatagramSession {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public java.util.concurrent.ThreadFactory readerThreads() {
+        return threads(options.readerThreads() == UdpOptions.ReaderThreads.PLATFORM, "framewire-udp-peer-reader").factory();
     }
 
     @Override

@@ -46,6 +46,9 @@ class DatagramVectorsTest {
         m.put("poll", DatagramLayout.poll(SESSION, DatagramLayout.CHANNEL_CALL, 5, 5));
         m.put("gone", DatagramLayout.ack(DatagramLayout.GONE, SESSION, DatagramLayout.CHANNEL_CALL, 5));
         m.put("cancel", DatagramLayout.cancel(SESSION, 3, FrameEncoder.encode(new Frame.Cancel(3, StatusCode.CANCELLED, "user"))));
+        m.put("batch", DatagramLayout.pack(SESSION, List.of(
+                DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_CALL, 1, 1, new byte[] {0x68, 0x69}, 1200)[0],
+                DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_CALL, 3, 1, new byte[0], 1200)[0]), 1200).get(0));
         m.put("keepalive", DatagramLayout.small(DatagramLayout.KEEPALIVE, SESSION));
         m.put("close", DatagramLayout.small(DatagramLayout.CLOSE, SESSION));
         return m;
@@ -89,6 +92,10 @@ class DatagramVectorsTest {
         assertEquals(10, data.getInt(DatagramLayout.DATA_TOTAL_OFFSET));
         assertEquals(6, data.getInt(DatagramLayout.DATA_OFFSET_OFFSET));
         assertEquals("ghij", new String(doc.get("data-fragment"), DatagramLayout.DATA_HEADER_LENGTH, 4, StandardCharsets.US_ASCII));
+        List<ByteBuffer> records = DatagramSession.unpack(ByteBuffer.wrap(doc.get("batch")), doc.get("batch").length, SESSION, null);
+        assertEquals(2, records.size());
+        assertEquals(1, records.get(0).getInt(DatagramLayout.DATA_ID_OFFSET));
+        assertEquals(3, records.get(1).getInt(DatagramLayout.DATA_ID_OFFSET));
         ByteBuffer poll = ByteBuffer.wrap(doc.get("poll"));
         assertEquals(5, poll.getInt(DatagramLayout.ID_OFFSET));
         assertEquals(5, poll.getInt(DatagramLayout.POLL_FLOOR_OFFSET));

@@ -151,6 +151,21 @@ class UdpHostileDatagramTest {
     }
 
     @Test
+    void aBatchWithARecordCutShortOrOfAnotherSessionIsDroppedFromThatRecordOn() throws Exception {
+        raw.handshake();
+        byte[] foreign = raw.data(raw.session + 2, DatagramLayout.CHANNEL_CALL, 0, 1, 10, 0, new byte[10]);
+        java.nio.ByteBuffer spoofed = java.nio.ByteBuffer.allocate(DatagramLayout.HEADER_LENGTH + 2 + foreign.length);
+        DatagramLayout.header(spoofed, DatagramLayout.BATCH, raw.session).putShort((short) foreign.length).put(foreign);
+        raw.send(spoofed.array());
+        java.nio.ByteBuffer cut = java.nio.ByteBuffer.allocate(DatagramLayout.HEADER_LENGTH + 2 + 5);
+        DatagramLayout.header(cut, DatagramLayout.BATCH, raw.session).putShort((short) 900).put(new byte[5]);
+        raw.send(cut.array());
+        assertDroppedAndStillServing(Drop.SPOOFED, 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.counters.dropped(Drop.TRUNCATED) >= 1);
+        assertEquals(2, runs.get(), "only the good client's two calls ran");
+    }
+
+    @Test
     void unknownKindsAndOversizedDatagramsAreDropped() throws Exception {
         raw.handshake();
         raw.send(DatagramLayout.small(0x7E, raw.session));
