@@ -22,7 +22,6 @@ import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,8 +57,13 @@ final class UdpServerEndpoint implements Acceptor {
     final AtomicLong reassemblyTotal = new AtomicLong();
     final AtomicLong cacheBytes = new AtomicLong();
     final AtomicInteger cacheEntries = new AtomicInteger();
-    /** Finished calls in the order they finished: the oldest response is the first to go. */
-    final ConcurrentLinkedQueue<UdpServerPeer.Entry> finished = new ConcurrentLinkedQueue<>();
+    /**
+     * Cached responses in the order their calls finished: the oldest is the first to go. An entry
+     * leaves it as soon as its response is dropped, however that happens. Guarded by
+     * {@link #finishedLock}, which is taken after a peer's lock, never before.
+     */
+    private final java.util.LinkedHashSet<UdpServerPeer.Entry> finished = new java.util.LinkedHashSet<>();
+    private final java.util.concurrent.locks.ReentrantLock finishedLock = new java.util.concurrent.locks.ReentrantLock();
     private final Mac mac;
     /** Bytes received from and sent to each unverified address: {received, sent}. Receiver thread only. */
     private final LinkedHashMap<InetSocketAddress, long[]> ledger = new LinkedHashMap<>(64, 0.75f, true) {
@@ -351,33 +355,49 @@ final class UdpServerEndpoint implements Acceptor {
      */
     void evictFinished(long now, UdpServerPeer holding) {
         long ttl = options.cacheTtl().toNanos();
-        while (true) {
-            UdpServerPeer.Entry e = finished.peek();
-            if (e == null) {
-                return;
-            }
-            if (!e.isCached()) {
-                finished.remove(e);
-                continue;
-            }
-            if (cacheBytes.get() <= options.cacheBytes() && now - e.finishedNanos < ttl) {
-                return;
-            }
-            UdpServerPeer owner = e.peer;
-            if (owner != holding && !owner.lock.tryLock()) {
-                return; // its peer is busy: the ticker comes back
-            }
-            try {
-                if (e.isCached()) {
-                    owner.forgetResponse(e);
+        finishedLock.lock();
+        try {
+            while (!finished.isEmpty()) {
+                UdpServerPeer.Entry e = finished.iterator().next();
+                if (cacheBytes.get() <= options.cacheBytes() && now - e.finishedNanos < ttl) {
+                    return;
+                }
+                UdpServerPeer owner = e.peer;
+                if (owner != holding && !owner.lock.tryLock()) {
+                    return; // its peer is busy (and may wait for this lock): the ticker comes back
+                }
+                try {
+                    owner.forgetResponse(e); // removes it from finished
                     counters.cacheEvictions.increment();
+                } finally {
+                    if (owner != holding) {
+                        owner.lock.unlock();
+                    }
                 }
-            } finally {
-                if (owner != holding) {
-                    owner.lock.unlock();
-                }
+                finished.remove(e);
             }
+        } finally {
+            finishedLock.unlock();
+        }
+    }
+
+    /** A response now cached; under its peer's lock. */
+    void cached(UdpServerPeer.Entry e) {
+        finishedLock.lock();
+        try {
+            finished.add(e);
+        } finally {
+            finishedLock.unlock();
+        }
+    }
+
+    /** A cached response dropped; under its peer's lock. */
+    void uncached(UdpServerPeer.Entry e) {
+        finishedLock.lock();
+        try {
             finished.remove(e);
+        } finally {
+            finishedLock.unlock();
         }
     }
 }

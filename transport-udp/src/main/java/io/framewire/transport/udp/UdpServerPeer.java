@@ -64,10 +64,6 @@ final class UdpServerPeer extends DatagramSession {
             this.clientId = clientId;
             this.localId = localId;
         }
-
-        boolean isCached() {
-            return state == State.DONE;
-        }
     }
 
     UdpServerPeer(UdpServerEndpoint endpoint, InetSocketAddress address, long session) {
@@ -168,7 +164,7 @@ final class UdpServerPeer extends DatagramSession {
         e.finishedNanos = System.nanoTime();
         e.lastReplyNanos = e.finishedNanos;
         endpoint.cacheBytes.addAndGet(bytes);
-        endpoint.finished.add(e);
+        endpoint.cached(e);
         for (byte[] d : e.datagrams) {
             sendData(d);
         }
@@ -183,6 +179,7 @@ final class UdpServerPeer extends DatagramSession {
         }
         if (e.state == State.DONE) {
             endpoint.cacheBytes.addAndGet(-e.bytes);
+            endpoint.uncached(e);
         }
         e.state = State.FORGOTTEN;
         e.datagrams = null;
