@@ -51,6 +51,8 @@ abstract class DatagramSession implements Connection {
     // Credit owed to the engine for bytes this layer holds.
     private final long maxHeld;
     private long held;
+    /** What every session of a server holds together (bounded by {@link #maxHeld} too); null on a client. */
+    private final java.util.concurrent.atomic.AtomicLong sharedHeld;
     private final ArrayDeque<int[]> owed = new ArrayDeque<>();
     static final int GRANT_BATCH = 32 * 1024;
     private final Map<Integer, Long> owedToStream = new HashMap<>();
@@ -62,8 +64,9 @@ abstract class DatagramSession implements Connection {
     private byte[] frame;
     private int frameFill;
 
-    DatagramSession(long maxHeld) {
+    DatagramSession(long maxHeld, java.util.concurrent.atomic.AtomicLong sharedHeld) {
         this.maxHeld = maxHeld;
+        this.sharedHeld = sharedHeld;
     }
 
     /** A frame the engine wrote (every type but CREDIT, which this class consumes); called under {@link #lock}. */
@@ -311,7 +314,10 @@ abstract class DatagramSession implements Connection {
     /** The engine wrote {@code bytes} of MESSAGE payload on {@code stream}: grant them back, or owe them. */
     final void coreMessageWritten(int stream, int bytes) {
         held += bytes;
-        if (held <= maxHeld && owed.isEmpty()) {
+        if (sharedHeld != null) {
+            sharedHeld.addAndGet(bytes);
+        }
+        if (underBound() && owed.isEmpty()) {
             grant(stream, bytes);
         } else {
             owed.addLast(new int[] {stream, bytes});
@@ -320,8 +326,21 @@ abstract class DatagramSession implements Connection {
 
     /** This layer let go of {@code bytes} it held: credit owed for them goes back to the engine. */
     final void released(long bytes) {
-        held = Math.max(0, held - bytes);
-        while (!owed.isEmpty() && held <= maxHeld) {
+        long let = Math.min(held, bytes);
+        held -= let;
+        if (sharedHeld != null) {
+            sharedHeld.addAndGet(-let);
+        }
+        payOwed();
+    }
+
+    private boolean underBound() {
+        return held <= maxHeld && (sharedHeld == null || sharedHeld.get() <= maxHeld);
+    }
+
+    /** Grants credit owed while this session (or the server) held too much, as far as the bound now allows. */
+    private void payOwed() {
+        while (!owed.isEmpty() && underBound()) {
             int[] o = owed.pollFirst();
             grant(o[0], o[1]);
         }
@@ -348,8 +367,9 @@ abstract class DatagramSession implements Connection {
         }
     }
 
-    /** Grants every batch not yet full (called by the ticker, under lock). */
+    /** Grants every batch not yet full, and owed credit another session's release made room for (ticker, under lock). */
     final void flushGrants() {
+        payOwed();
         for (Map.Entry<Integer, Long> e : owedToStream.entrySet()) {
             toCore(new Frame.Credit(e.getKey(), false, (int) (long) e.getValue()));
         }

@@ -84,7 +84,7 @@ final class UdpClientConnection extends DatagramSession {
     }
 
     private UdpClientConnection(DatagramChannel channel, UdpOptions options, long session, byte[] cookie) throws IOException {
-        super(options.heldBytes());
+        super(options.heldBytes(), null);
         this.channel = channel;
         this.options = options;
         this.session = session;

@@ -43,8 +43,9 @@ import java.util.Objects;
  *        {@code DATA_LOSS} if their clients still need them).
  * @param cacheTtl how long a server keeps a response for a client that has not confirmed it.
  * @param maxPeers how many client sessions a server holds at once.
- * @param heldBytes bytes of requests (client) or responses (server) one connection holds for
- *        retransmission before the engine is made to wait for room.
+ * @param heldBytes bytes of requests a client connection holds until their responses arrive, or of
+ *        responses a server holds (all peers together) until each is complete, before the engine is
+ *        made to wait for room (it gets no credit back).
  * @param readerThreads which kind of thread receives datagrams and reads for the engine;
  *        {@link ReaderThreads#AUTO} by default.
  */

@@ -55,6 +55,8 @@ final class UdpServerEndpoint implements Acceptor {
     private final Map<Long, UdpServerPeer> bySession = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Object> acceptQueue = new LinkedBlockingQueue<>(1024);
     final AtomicLong reassemblyTotal = new AtomicLong();
+    /** Response bytes all peers' engines have written and this layer holds until each response is complete. */
+    final AtomicLong heldTotal = new AtomicLong();
     final AtomicLong cacheBytes = new AtomicLong();
     final AtomicInteger cacheEntries = new AtomicInteger();
     /**

@@ -67,7 +67,7 @@ final class UdpServerPeer extends DatagramSession {
     }
 
     UdpServerPeer(UdpServerEndpoint endpoint, InetSocketAddress address, long session) {
-        super(endpoint.options.heldBytes());
+        super(endpoint.options.heldBytes(), endpoint.heldTotal);
         this.endpoint = endpoint;
         this.address = address;
         this.session = session;
@@ -442,6 +442,7 @@ final class UdpServerPeer extends DatagramSession {
         }
         removed = true;
         requests.clear();
+        released(Long.MAX_VALUE);
         for (Entry e : entries.values()) {
             forgetResponse(e);
             endpoint.cacheEntries.decrementAndGet();

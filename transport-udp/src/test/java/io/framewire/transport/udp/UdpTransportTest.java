@@ -110,4 +110,24 @@ class UdpTransportTest {
             server.close();
         }
     }
+
+    @Test
+    void responsesBeingBuiltAreBoundedForTheWholeServerAndAResponseBeyondTheBoundEndsByItsDeadline() {
+        MethodDescriptor<Integer, byte[]> make = MethodDescriptor.unary("test.Make/Bytes",
+                Codec.of(i -> java.nio.ByteBuffer.allocate(4).putInt(i).array(), b -> java.nio.ByteBuffer.wrap(b).getInt()),
+                Codec.bytes());
+        Service maker = Service.builder("test.Make").unary(make, (n, ctx) -> new byte[n]).build();
+        UdpOptions small = UdpOptions.builder().heldBytes(64 << 10).build();
+        try (Server server = Server.builder().listen("udp://127.0.0.1:0", small).service(maker).build().start();
+             Client client = Client.connect(server.address().toString())) {
+            UdpServerEndpoint endpoint = UdpServerEndpoint.BOUND.get(server.address().port());
+            // 1 MiB cannot be built in 64 KiB plus the engine's windows: the engine waits for credit.
+            StatusException e = assertThrows(StatusException.class,
+                    () -> client.call(make, 1 << 20, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(2))));
+            assertEquals(StatusCode.DEADLINE_EXCEEDED, e.status().code());
+            assertTrue(endpoint.heldTotal.get() <= (64 << 10) + (256 << 10), "held " + endpoint.heldTotal.get());
+            // What fits is served as before.
+            assertEquals(10_000, client.call(make, 10_000, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))).length);
+        }
+    }
 }
