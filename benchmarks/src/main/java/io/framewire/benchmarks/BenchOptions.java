@@ -71,7 +71,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
 
     static final String USAGE = """
             usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
-                           [--systems=framewire,raw,grpc,grpc-direct,gateway] [--transports=tcp,unix] [--payloads=64,4096]
+                           [--systems=framewire,raw,grpc,grpc-direct,gateway] [--transports=tcp,unix,udp] [--payloads=64,4096]
                            [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
                            [--fanout-systems=framewire-pull,framewire-push,jeromq] [--subscribers=1,4]
@@ -83,7 +83,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                                  Also known: grpc-direct (gRPC-Java with directExecutor on both sides, async calls) and
                                  gateway (the same gRPC client -> the gRPC bridge's GrpcGateway -> Framewire over AF_UNIX),
                                  compared with each other: --systems=framewire,grpc,grpc-direct,gateway
-              --transports       transports each unary system runs over, in this order (default tcp,unix)
+              --transports       transports each unary system runs over, in this order (default tcp,unix; udp runs framewire and raw only)
               --payloads         unary payload sizes in bytes (default 64,4096)
               --outstanding      calls in flight in the unary throughput phases (default 32)
               --reader           Framewire TCP reader threads on client and server (default: TcpOptions default)

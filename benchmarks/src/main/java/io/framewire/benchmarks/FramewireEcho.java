@@ -6,6 +6,7 @@ import io.framewire.ExecutionMode;
 import io.framewire.MethodDescriptor;
 import io.framewire.Service;
 import io.framewire.transport.tcp.TcpOptions;
+import io.framewire.transport.udp.UdpOptions;
 import java.nio.file.Path;
 
 /**
@@ -34,13 +35,14 @@ final class FramewireEcho {
         return switch (endpoint) {
             case Endpoint.Tcp tcp -> "tcp://127.0.0.1:" + tcp.port();
             case Endpoint.Unix unix -> "unix://" + unix.path();
+            case Endpoint.Udp udp -> "udp://127.0.0.1:" + udp.port();
         };
     }
 
     /** The endpoint of an address a Framewire server bound. */
     static Endpoint endpoint(Address bound) {
         return switch (bound.kind()) {
-            case HOST_PORT -> new Endpoint.Tcp(bound.port());
+            case HOST_PORT -> bound.scheme().equals("udp") ? new Endpoint.Udp(bound.port()) : new Endpoint.Tcp(bound.port());
             case PATH -> new Endpoint.Unix(Path.of(bound.path()));
             case NAME -> throw new IllegalArgumentException("no endpoint for " + bound);
         };
@@ -49,6 +51,12 @@ final class FramewireEcho {
     /** TCP options with the given reader threads, or the transport's defaults for null. */
     static TcpOptions tcpOptions(TcpOptions.ReaderThreads reader) {
         return reader == null ? TcpOptions.defaults() : TcpOptions.defaults().withReaderThreads(reader);
+    }
+
+    /** UDP options with the reader threads of the same name as {@code reader}, or the defaults for null. */
+    static UdpOptions udpOptions(TcpOptions.ReaderThreads reader) {
+        return reader == null ? UdpOptions.defaults()
+                : UdpOptions.defaults().toBuilder().readerThreads(UdpOptions.ReaderThreads.valueOf(reader.name())).build();
     }
 
     static String readerArg(TcpOptions.ReaderThreads reader) {

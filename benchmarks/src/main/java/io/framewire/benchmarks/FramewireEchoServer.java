@@ -25,6 +25,8 @@ public final class FramewireEchoServer {
             case Endpoint.Tcp tcp -> builder.listen(FramewireEcho.address(tcp),
                     FramewireEcho.tcpOptions(FramewireEcho.parseReaderArg(args[1])));
             case Endpoint.Unix unix -> builder.listen(FramewireEcho.address(unix));
+            case Endpoint.Udp udp -> builder.listen(FramewireEcho.address(udp),
+                    FramewireEcho.udpOptions(FramewireEcho.parseReaderArg(args[1])));
         }
         Server server = builder
                 .service(FramewireEcho.service(mode))

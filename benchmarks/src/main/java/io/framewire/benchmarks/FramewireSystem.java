@@ -3,6 +3,7 @@ package io.framewire.benchmarks;
 import io.framewire.Client;
 import io.framewire.ExecutionMode;
 import io.framewire.transport.tcp.TcpOptions;
+import io.framewire.transport.udp.UdpOptions;
 import io.framewire.transport.unix.UnixOptions;
 import java.util.List;
 
@@ -66,6 +67,8 @@ final class FramewireSystem implements EchoSystem {
         Client.Builder builder = Client.builder(FramewireEcho.address(endpoint));
         if (endpoint instanceof Endpoint.Tcp) {
             builder.transportOptions(FramewireEcho.tcpOptions(reader));
+        } else if (endpoint instanceof Endpoint.Udp) {
+            builder.transportOptions(FramewireEcho.udpOptions(reader));
         }
         return builder.connect();
     }
@@ -76,6 +79,8 @@ final class FramewireSystem implements EchoSystem {
             case TCP -> "TCP reader threads " + FramewireEcho.describeReader(reader);
             case UNIX -> "framewire-transport-unix (junixsocket), reader threads "
                     + UnixOptions.defaults().readerThreads() + " (UnixOptions default)";
+            case UDP -> "framewire-transport-udp, " + UdpOptions.defaults().maxDatagramSize() + "-byte datagrams, reader threads "
+                    + FramewireEcho.udpOptions(reader).readerThreads();
         };
         return threads + " (client and server), server handler " + handler + "; Client.call, Codec.bytes()";
     }

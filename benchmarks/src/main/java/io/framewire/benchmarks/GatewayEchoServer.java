@@ -33,6 +33,7 @@ public final class GatewayEchoServer {
         switch (listen) {
             case Endpoint.Tcp tcp -> builder.bindAddress("127.0.0.1").port(tcp.port());
             case Endpoint.Unix unix -> builder.unixSocket(unix.path());
+            case Endpoint.Udp udp -> throw new IllegalArgumentException("the gateway does not run over udp");
         }
         GrpcGateway gateway = builder.build().start();
         ChildServer.announceAndServe(listen instanceof Endpoint.Tcp ? new Endpoint.Tcp(gateway.port()) : listen);

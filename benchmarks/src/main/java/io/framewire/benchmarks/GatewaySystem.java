@@ -64,6 +64,7 @@ final class GatewaySystem implements EchoSystem {
     public String describe() {
         String hop = switch (transport) {
             case TCP -> "over TCP";
+            case UDP -> "not run over udp";
             case UNIX -> "over AF_UNIX (epoll domain sockets, authority \"localhost\")";
         };
         return "gRPC client (" + GrpcSystem.version() + ", directExecutor, ClientCalls.asyncUnaryCall) " + hop

@@ -35,6 +35,7 @@ final class GrpcConnection implements AutoCloseable {
                     .forAddress(InetAddress.getLoopbackAddress().getHostAddress(), tcp.port())
                     .usePlaintext();
             case Endpoint.Unix unix -> GrpcDomainSockets.channelBuilder(unix.path(), ownLoop);
+            case Endpoint.Udp udp -> throw new IllegalArgumentException("gRPC does not run over udp");
         };
         if (directExecutor) {
             builder.directExecutor();

@@ -41,6 +41,7 @@ public final class GrpcEchoServer {
         NettyServerBuilder builder = switch (listen) {
             case Endpoint.Tcp tcp -> NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.port()));
             case Endpoint.Unix unix -> GrpcDomainSockets.serverBuilder(unix.path());
+            case Endpoint.Udp udp -> throw new IllegalArgumentException("gRPC does not run over udp");
         };
         if (args.length > 1 && args[1].equals(DIRECT_EXECUTOR)) {
             builder.directExecutor();

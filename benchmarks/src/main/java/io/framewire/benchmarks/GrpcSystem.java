@@ -86,6 +86,7 @@ final class GrpcSystem implements EchoSystem {
     public String describe() {
         String channels = switch (transport) {
             case TCP -> "gRPC's default channels";
+            case UDP -> "not run over udp";
             case UNIX -> "EpollDomainSocketChannel / EpollServerDomainSocketChannel (" + GrpcDomainSockets.availability()
                     + "), authority \"localhost\"";
         };

@@ -44,6 +44,9 @@ public final class Harness {
             List<EchoSystem> unarySystems = new ArrayList<>();
             for (Transport transport : options.transports()) {
                 for (String name : options.systems()) {
+                    if (transport == Transport.UDP && !name.equals("framewire") && !name.equals("raw")) {
+                        continue; // only Framewire and the raw floor speak udp
+                    }
                     unarySystems.add(system(name, transport, options, sockets.socket(GATEWAY + "-backend-" + transport.argName())));
                 }
             }

@@ -15,7 +15,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -37,12 +40,35 @@ public final class RawEchoServer {
                 Thread.ofPlatform().name("raw-accept").start(() -> acceptTcp(listener));
                 ChildServer.announceAndServe(new Endpoint.Tcp(listener.getLocalPort()));
             }
+            case Endpoint.Udp udp -> {
+                DatagramChannel channel = DatagramChannel.open();
+                channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+                channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
+                channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.port()));
+                Thread.ofPlatform().name("raw-udp").start(() -> serveUdp(channel));
+                ChildServer.announceAndServe(new Endpoint.Udp(((InetSocketAddress) channel.getLocalAddress()).getPort()));
+            }
             case Endpoint.Unix unix -> {
                 ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 listener.bind(UnixDomainSocketAddress.of(unix.path()));
                 Thread.ofPlatform().name("raw-accept").start(() -> acceptUnix(listener));
                 ChildServer.announceAndServe(unix);
             }
+        }
+    }
+
+    /** Each datagram straight back to its sender: the least a UDP request/response can cost. */
+    private static void serveUdp(DatagramChannel channel) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BenchOptions.MAX_PAYLOAD);
+        try {
+            while (true) {
+                buffer.clear();
+                SocketAddress from = channel.receive(buffer);
+                buffer.flip();
+                channel.send(buffer, from);
+            }
+        } catch (IOException e) {
+            System.err.println("raw udp server: failed: " + e);
         }
     }
 

@@ -42,6 +42,7 @@ final class RawSocketSystem implements EchoSystem {
         return switch (endpoint) {
             case Endpoint.Tcp tcp -> connectTcp(tcp.port());
             case Endpoint.Unix unix -> connectUnix(UnixDomainSocketAddress.of(unix.path()));
+            case Endpoint.Udp udp -> new RawUdpEchoClient(udp.port());
         };
     }
 
@@ -73,6 +74,7 @@ final class RawSocketSystem implements EchoSystem {
         return switch (transport) {
             case TCP -> "blocking java.net.Socket, platform threads, TCP_NODELAY";
             case UNIX -> "blocking JDK SocketChannel (StandardProtocolFamily.UNIX), platform threads";
+            case UDP -> "blocking DatagramSocket, one datagram per request and per echo, platform threads";
         } + "; throughput by pipelining on one connection";
     }
 }

@@ -16,7 +16,8 @@ import java.util.function.ToDoubleFunction;
 final class ReportTable {
     static final double LATENCY_TARGET = 2.0;    // Framewire p50 at most twice the raw floor's, same transport
     static final double THROUGHPUT_TARGET = 3.0; // Framewire at least three times gRPC's calls/s, same transport
-    static final double UNIX_TARGET = 1.0;       // Framewire over AF_UNIX at least as fast as over TCP
+    static final double UNIX_TARGET = 1.0;
+    static final double UDP_THROUGHPUT_TARGET = 0.5; // Framewire over udp at least half the raw UDP echo's calls/s       // Framewire over AF_UNIX at least as fast as over TCP
     static final double GATEWAY_COST = 1.3;      // through the gateway at most 1.3x the cost of gRPC-Java direct (issue 12)
 
     private final BenchOptions options;
@@ -44,6 +45,13 @@ final class ReportTable {
         out.printf(Locale.ROOT, "%-54s %8s %8s %8s  %s%n", "ratio", "payload", "value", "target", "verdict");
         for (int payload : options.payloads()) {
             for (Transport t : options.transports()) {
+                if (t == Transport.UDP) {
+                    out.println(ratio("framewire/raw latency p50, udp", payload,
+                            ratio("framewire", t, "raw", t, payload, LATENCY), false, LATENCY_TARGET));
+                    out.println(ratio("framewire/raw throughput, udp", payload,
+                            ratio("framewire", t, "raw", t, payload, THROUGHPUT), true, UDP_THROUGHPUT_TARGET));
+                    continue;
+                }
                 out.println(ratio("framewire/raw latency p50, " + t.argName(), payload,
                         ratio("framewire", t, "raw", t, payload, LATENCY), false, LATENCY_TARGET));
                 out.println(ratio("framewire/grpc throughput, " + t.argName(), payload,

@@ -26,6 +26,7 @@ final class SystemRunner {
         Endpoint listen = switch (system.transport()) {
             case TCP -> new Endpoint.Tcp(0);
             case UNIX -> sockets.socket(system.name());
+            case UDP -> new Endpoint.Udp(0);
         };
         try (ServerProcess server = ServerProcess.start(system, listen);
              EchoClient client = system.connect(server.endpoint())) {

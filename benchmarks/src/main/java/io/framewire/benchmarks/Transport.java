@@ -5,7 +5,8 @@ import java.util.Locale;
 /** The transports the unary scenario runs its systems over, each system once per transport. */
 enum Transport {
     TCP("TCP loopback"),
-    UNIX("AF_UNIX");
+    UNIX("AF_UNIX"),
+    UDP("UDP loopback");
 
     private final String description;
 

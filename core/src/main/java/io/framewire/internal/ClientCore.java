@@ -410,6 +410,10 @@ public final class ClientCore implements AutoCloseable {
         try {
             Intercepted ic = intercept(method, options);
             call = new ClientCallImpl<>(method, ic, listener, serial);
+            if (method.type() != io.framewire.protocol.MethodType.UNARY
+                    && !transport.capabilities().contains(io.framewire.spi.TransportCapability.RELIABLE_ORDERED)) {
+                throw Status.of(StatusCode.UNIMPLEMENTED, streamingUnsupported(transport.scheme())).asException();
+            }
             Deadline deadline = ic.options().effectiveDeadline().orElse(null);
             if (deadline != null && deadline.isExpired()) {
                 throw Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline already exceeded before " + method.fullName()
@@ -450,6 +454,11 @@ public final class ClientCore implements AutoCloseable {
             throw Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of " + size
                     + " bytes exceeds the server's limit of " + limit + " bytes").asException();
         }
+    }
+
+    /** Why a streaming call cannot run on a transport without {@code RELIABLE_ORDERED}; both sides say it alike. */
+    public static String streamingUnsupported(String scheme) {
+        return "streaming is not supported over " + scheme + ": datagrams may be lost or reordered";
     }
 
     static void checkOutboundSize(Session s, int size, String what) {

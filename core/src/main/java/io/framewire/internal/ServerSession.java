@@ -12,6 +12,7 @@ import io.framewire.protocol.MethodType;
 import io.framewire.protocol.ProtocolException;
 import io.framewire.protocol.StatusCode;
 import io.framewire.spi.Connection;
+import io.framewire.spi.TransportCapability;
 import io.framewire.spi.TransportProvider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,11 +27,16 @@ final class ServerSession extends Session {
     private final InboundPublishes publishes;
     /** Highest client stream id seen; written by the reader, read by shutdown. */
     private volatile int lastStreamId;
+    /** False on a datagram transport: only unary calls run there (see {@link TransportProvider}). */
+    private final boolean streamsSupported;
+    private final String scheme;
 
     ServerSession(Connection connection, TransportProvider transport, ServerRuntime runtime) {
         super(connection, transport.scheme(), runtime.sessionConfig, runtime.memory);
         this.runtime = runtime;
         this.peer = Peer.of(transport.scheme(), connection.remoteAddress(), connection.peerCredentials());
+        this.streamsSupported = transport.capabilities().contains(TransportCapability.RELIABLE_ORDERED);
+        this.scheme = transport.scheme();
         this.publishes = new InboundPublishes(this, runtime.broker, localSettings().publishWindow());
         runtime.sessions.add(this);
     }
@@ -105,6 +111,10 @@ final class ServerSession extends Session {
         if (metadataSize > localSettings().maxMetadataSize()) {
             refuse(id, StatusCode.RESOURCE_EXHAUSTED, "request metadata of " + metadataSize
                     + " bytes exceeds the server's limit of " + localSettings().maxMetadataSize() + " bytes");
+            return;
+        }
+        if (!streamsSupported && c.methodType() != MethodType.UNARY) {
+            refuse(id, StatusCode.UNIMPLEMENTED, ClientCore.streamingUnsupported(scheme));
             return;
         }
         ServerMethod method = runtime.methods.get(c.method());

@@ -14,6 +14,24 @@ import java.util.Set;
  * session engine does all framing, multiplexing and flow control above it, identically for every
  * transport. What differs between transports is declared in {@link #capabilities()}.
  *
+ * <h2>Datagram transports</h2>
+ * A transport that declares {@link TransportCapability#DATAGRAM} (and not
+ * {@link TransportCapability#RELIABLE_ORDERED}) still gives the engine a {@link Connection} that reads
+ * and writes whole frames as a byte stream; everything that makes an unreliable network look like one
+ * (datagram framing, fragmentation and reassembly, retransmission of requests until their deadline,
+ * the server's duplicate-request cache that runs a handler at most once, flow control toward the
+ * engine, address validation, keepalive) lives inside that transport, in one layer. The engine
+ * itself does exactly two things differently on such a transport:
+ * <ul>
+ *   <li>a client refuses a streaming call (any shape but {@code UNARY}) before anything is sent, with
+ *       {@code UNIMPLEMENTED} and the message "streaming is not supported over udp: datagrams may be
+ *       lost or reordered";</li>
+ *   <li>a server answers a streaming CALL that arrives anyway with that same status, without running
+ *       the handler.</li>
+ * </ul>
+ * The conformance suite skips its streaming tests for such a transport (they assume
+ * {@code RELIABLE_ORDERED}).
+ *
  * <h2>Threading</h2>
  * All methods may be called from any thread, concurrently. {@link #connect} and {@link Acceptor#accept}
  * block; the engine calls them on threads of its own. Each connection is read by one thread made by

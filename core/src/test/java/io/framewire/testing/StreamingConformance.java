@@ -52,6 +52,12 @@ public abstract class StreamingConformance extends TransportFixture {
     static final MethodDescriptor<byte[], byte[]> BYTES = MethodDescriptor.bidiStreaming("test.Stream/Bytes", Codec.bytes(), Codec.bytes());
     static final MethodDescriptor<String, String> PING = MethodDescriptor.unary("test.Stream/Ping", Codec.utf8(), Codec.utf8());
 
+    /** Streams need an ordered, reliable transport; a datagram transport refuses them (UnaryConformance checks how). */
+    @org.junit.jupiter.api.BeforeEach
+    final void streamsNeedAReliableOrderedTransport() {
+        assumeCapability(io.framewire.spi.TransportCapability.RELIABLE_ORDERED);
+    }
+
     /** Counts messages the firehose has handed to send(), per request tag. */
     final AtomicInteger firehoseSent = new AtomicInteger();
 

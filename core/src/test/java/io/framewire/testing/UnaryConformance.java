@@ -410,6 +410,18 @@ public abstract class UnaryConformance extends TransportFixture {
     }
 
     @Test
+    void aStreamingCallOverADatagramTransportIsUnimplementedBeforeAnythingIsSent() {
+        assumeCapability(io.framewire.spi.TransportCapability.DATAGRAM);
+        MethodDescriptor<String, String> chat = MethodDescriptor.bidiStreaming("test.Chat/Talk", Codec.utf8(), Codec.utf8());
+        Client client = connect(startServer(echoService()));
+        StatusException e = assertThrows(StatusException.class, () -> client.newCall(chat, CallOptions.DEFAULT));
+        assertEquals(StatusCode.UNIMPLEMENTED, e.status().code());
+        assertEquals("streaming is not supported over " + provider().scheme()
+                + ": datagrams may be lost or reordered", e.status().description());
+        assertEquals("still unary", client.call(ECHO, "still unary"));
+    }
+
+    @Test
     void connectingWhereNobodyListensIsUnavailableWithAClearReason() {
         StatusException e = assertThrows(StatusException.class, () -> Client.connect(transport().unusedAddress()).close());
         assertEquals(StatusCode.UNAVAILABLE, e.status().code());

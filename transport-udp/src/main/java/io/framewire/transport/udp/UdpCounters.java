@@ -1,0 +1,107 @@
+package io.framewire.transport.udp;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What one endpoint (a client connection, or a server with all its peers) counted; read by tests and reports. */
+final class UdpCounters {
+
+    /** Why a datagram (or a message, or a cached response) was dropped. */
+    enum Drop {
+        /** Shorter than its kind's fixed fields, or a length field pointing past its end. */
+        TRUNCATED,
+        /** Byte 0 is not the datagram format this version speaks. */
+        WRONG_FORMAT,
+        /** A kind this side does not know or does not take in this direction. */
+        UNKNOWN_KIND,
+        /** Above the configured maximum datagram size. */
+        OVERSIZED_DATAGRAM,
+        /** From an address with no session, and not an INITIAL. */
+        NO_SESSION,
+        /** From a session's address with another session id, or a session id from another address. */
+        SPOOFED,
+        /** An INITIAL whose cookie does not verify or has expired. */
+        BAD_COOKIE,
+        /** A message announcing more bytes than the maximum message size. */
+        OVERSIZED_MESSAGE,
+        /** A fragment whose offset and length do not fit its message, or disagree with another fragment. */
+        BAD_FRAGMENT,
+        /** Reassembly memory of the sending peer was full. */
+        PEER_REASSEMBLY_FULL,
+        /** Reassembly memory of the whole server was full. */
+        TOTAL_REASSEMBLY_FULL,
+        /** An incomplete message timed out. */
+        REASSEMBLY_TIMEOUT,
+        /** A reassembled message whose frames do not form a request or response. */
+        MALFORMED_MESSAGE,
+        /** An answer to an unverified address withheld by the amplification limit. */
+        AMPLIFICATION_LIMIT,
+        /** An INITIAL refused because the server holds its maximum number of peers. */
+        PEER_LIMIT,
+        /** A request refused because the duplicate-request cache was full. */
+        CACHE_FULL,
+        /** A pub/sub datagram or frame (not supported over UDP yet). */
+        PUBSUB_UNSUPPORTED,
+        /** A datagram for a call this side no longer has (finished, or below the client's floor). */
+        STALE
+    }
+
+    final LongAdder datagramsIn = new LongAdder();
+    final LongAdder datagramsOut = new LongAdder();
+    final LongAdder bytesIn = new LongAdder();
+    final LongAdder bytesOut = new LongAdder();
+    /** Client: requests sent again (each whole resend counts once). */
+    final LongAdder retransmits = new LongAdder();
+    /** Client: polls for the response of a call the server acknowledged. */
+    final LongAdder polls = new LongAdder();
+    /** Server: requests handed to the engine, so handlers started (each call at most once). */
+    final LongAdder requestsDelivered = new LongAdder();
+    /** Server: duplicates of a finished call answered from the cache. */
+    final LongAdder answeredFromCache = new LongAdder();
+    /** Server: duplicates of a running call, answered with an acknowledgement only. */
+    final LongAdder duplicatesWhileRunning = new LongAdder();
+    /** Server: cached responses dropped for the cache's byte or time bound. */
+    final LongAdder cacheEvictions = new LongAdder();
+    /** Server: peers dropped because they fell silent. */
+    final LongAdder peersTimedOut = new LongAdder();
+    /** Client: calls ended DATA_LOSS because the server no longer had their response. */
+    final LongAdder gone = new LongAdder();
+    private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
+
+    UdpCounters() {
+        for (Drop d : Drop.values()) {
+            drops.put(d, new LongAdder());
+        }
+    }
+
+    void drop(Drop why) {
+        drops.get(why).increment();
+    }
+
+    long dropped(Drop why) {
+        return drops.get(why).sum();
+    }
+
+    long droppedTotal() {
+        long n = 0;
+        for (LongAdder a : drops.values()) {
+            n += a.sum();
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("datagrams in/out ").append(datagramsIn.sum()).append('/')
+                .append(datagramsOut.sum()).append(", retransmits ").append(retransmits.sum()).append(", polls ")
+                .append(polls.sum()).append(", delivered ").append(requestsDelivered.sum()).append(", from cache ")
+                .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum());
+        drops.forEach((k, v) -> {
+            if (v.sum() > 0) {
+                sb.append(", ").append(k).append(' ').append(v.sum());
+            }
+        });
+        return sb.toString();
+    }
+}
