@@ -85,6 +85,13 @@ public final class MulticastConnection implements Connection {
         boolean drop(byte[] buf, int length);
     }
 
+    /**
+     * The filter every connection opened through {@link #open(Address, MulticastOptions)} applies: none,
+     * unless a test (in another JVM, reached only through the transport) injects loss, as Aeron's debug
+     * loss generators do.
+     */
+    static volatile DatagramFilter lossForTests = DatagramFilter.NONE;
+
     private final Address group;
     private final InetSocketAddress groupSocket;
     private final MulticastOptions options;
@@ -167,7 +174,7 @@ public final class MulticastConnection implements Connection {
      * @throws IllegalArgumentException if the address is not {@code udp://host:port}
      */
     public static MulticastConnection open(Address address, MulticastOptions options) throws IOException {
-        return open(address, options, DatagramFilter.NONE);
+        return open(address, options, lossForTests);
     }
 
     static MulticastConnection open(Address address, MulticastOptions options, DatagramFilter filter) throws IOException {

@@ -1,0 +1,48 @@
+package io.framewire.transport.udp.multicast;
+
+import io.framewire.Address;
+import io.framewire.spi.Acceptor;
+import io.framewire.spi.Connection;
+import io.framewire.spi.TransportCapability;
+import io.framewire.spi.TransportOptions;
+import io.framewire.spi.TransportProvider;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Scheme {@code udp} for multicast groups only: what {@code UdpTransportProvider} does for a group
+ * address once the two branches of issue 13 are merged. {@link MulticastNamespaceTest} registers it
+ * in its member JVMs only when no other provider serves {@code udp} on the class path.
+ */
+public final class GroupOnlyTransportProvider implements TransportProvider {
+
+    @Override
+    public String scheme() {
+        return "udp";
+    }
+
+    @Override
+    public Set<TransportCapability> capabilities() {
+        return EnumSet.of(TransportCapability.CROSS_HOST);
+    }
+
+    @Override
+    public TransportOptions defaultOptions() {
+        return MulticastOptions.defaults();
+    }
+
+    @Override
+    public Connection connect(Address address, TransportOptions options, Duration timeout) throws IOException {
+        if (!(options instanceof MulticastOptions o)) {
+            throw new IllegalArgumentException("a multicast group takes MulticastOptions, got " + options);
+        }
+        return MulticastConnection.open(address, o);
+    }
+
+    @Override
+    public Acceptor listen(Address address, TransportOptions options) throws IOException {
+        throw new IOException("a multicast group has no server to listen: connect to " + address + " instead");
+    }
+}
