@@ -111,10 +111,35 @@ class MulticastNamespaceTest {
         }
     }
 
+    /**
+     * A member sends the group spoofed, truncated, wrong-version, oversized-count and random datagrams
+     * (and a spoofed heartbeat claiming a huge sequence number) copied from the real publisher's: the
+     * receivers drop them all and still get every message in order.
+     */
+    @Test
+    void hostileDatagramsOnTheGroupChangeNothing() throws Exception {
+        List<Matcher> results = runGroup("239.1.2.5", 0, true, true);
+        for (Matcher m : results) {
+            assertEquals("ok", m.group(3), m.group());
+            assertEquals(N, Long.parseLong(m.group(1)), m.group());
+            assertEquals(0, Long.parseLong(m.group(2)), m.group());
+        }
+    }
+
     private List<Matcher> runGroup(String ip, int lossPercent, boolean repair) throws Exception {
-        String group = "udp://" + ip + ":" + (20000 + (int) (Math.random() * 20000));
+        return runGroup(ip, lossPercent, repair, false);
+    }
+
+    private List<Matcher> runGroup(String ip, int lossPercent, boolean repair, boolean hostile) throws Exception {
+        int port = 20000 + (int) (Math.random() * 20000);
+        String group = "udp://" + ip + ":" + port;
         List<Member> members = new ArrayList<>();
+        Member attacker = null;
         try {
+            if (hostile) {
+                attacker = startMain(HostileGroupMember.class.getName(), ip, Integer.toString(port));
+                attacker.expect("READY", 20);
+            }
             for (int r = 0; r < 3; r++) {
                 members.add(start("receive", group, Integer.toString(N), Integer.toString(lossPercent),
                         Boolean.toString(repair), Integer.toString(17 + r)));
@@ -136,6 +161,10 @@ class MulticastNamespaceTest {
                 results.add(matcher);
                 System.out.println("[" + ns + (repair ? " repair" : " no repair") + "] " + matcher.group());
             }
+            if (attacker != null) {
+                System.out.println("[" + ns + " hostile] " + attacker.expectPrefix("SENT", 10));
+                attacker.send("exit");
+            }
             publisher.send("exit");
             for (Member m : members) {
                 assertTrue(m.process.waitFor(10, TimeUnit.SECONDS), "member exits");
@@ -145,10 +174,19 @@ class MulticastNamespaceTest {
             for (Member m : members) {
                 m.process.destroyForcibly();
             }
+            if (attacker != null) {
+                attacker.process.destroyForcibly();
+            }
         }
     }
 
     private Member start(String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of(MulticastMember.class.getName()));
+        all.addAll(List.of(args));
+        return startMain(all.toArray(String[]::new));
+    }
+
+    private Member startMain(String... mainAndArgs) throws IOException {
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
         String classPath = System.getProperty("java.class.path");
         if (!udpProviderOnClassPath()) {
@@ -158,8 +196,8 @@ class MulticastNamespaceTest {
             classPath = services + File.pathSeparator + classPath;
         }
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, javaCommand, "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", "-cp", classPath, MulticastMember.class.getName()));
-        cmd.addAll(List.of(args));
+                "-XX:TieredStopAtLevel=1", "-cp", classPath));
+        cmd.addAll(List.of(mainAndArgs));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         return new Member(p);
     }
