@@ -111,6 +111,8 @@ public final class MulticastConnection implements Connection {
     /** The engine reads end of stream once {@link #toClient} is drained. */
     private boolean endOfStream;
     private volatile boolean closed;
+    /** Set by the group's reader under {@link #lock}, answered by it after unlocking (never both locks at once). */
+    private boolean solicitPending;
 
     /** Guards the publisher and sends to the group. */
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -150,6 +152,11 @@ public final class MulticastConnection implements Connection {
             @Override
             public void send(InetSocketAddress to, byte[] datagram) {
                 sendQuietly(datagram, to);
+            }
+
+            @Override
+            public void solicited() {
+                solicitPending = true;
             }
         });
         this.broker = new LocalBroker(this::toClientLocked, options.maxQueuedBytes());
@@ -249,10 +256,29 @@ public final class MulticastConnection implements Connection {
     }
 
     private void start() {
+        // Announce this publisher to the members already there, and ask the publishers already there
+        // where their streams are, so this member follows them from their next message.
         sendQuietly(publisherHeartbeat(), groupSocket);
+        sendQuietly(MulticastLayout.solicit(publisherId()), groupSocket);
         Thread.ofVirtual().name("framewire-mcast-group").start(this::readGroup);
         Thread.ofVirtual().name("framewire-mcast-nak").start(this::readUnicast);
         Thread.ofVirtual().name("framewire-mcast-ticker").start(this::tick);
+    }
+
+    private long publisherId() {
+        return publisher.id();
+    }
+
+    private void answerSolicit() {
+        sendLock.lock();
+        try {
+            byte[] hb = publisher.answerSolicit(System.nanoTime());
+            if (hb != null) {
+                sendQuietly(hb, groupSocket);
+            }
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     private byte[] publisherHeartbeat() {
@@ -269,22 +295,14 @@ public final class MulticastConnection implements Connection {
     private void readGroup() {
         ByteBuffer buf = ByteBuffer.allocate(options.maxDatagramSize() + 1); // one more: an oversized one shows
         while (!closed) {
-            SocketAddress from;
-            try {
-                buf.clear();
-                from = groupChannel.receive(buf);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "receiving from " + group + " failed; the connection ends", e);
-                    fail();
-                }
+            SocketAddress from = receive(groupChannel, buf, "receiving from " + group);
+            if (from == null) {
                 return;
             }
-            if (from == null || filter.drop(buf.array(), buf.position())) {
+            if (filter.drop(buf.array(), buf.position())) {
                 continue;
             }
+            boolean solicited;
             lock.lock();
             try {
                 receiver.onDatagram(buf.array(), buf.position(), (InetSocketAddress) from, System.nanoTime());
@@ -292,8 +310,36 @@ public final class MulticastConnection implements Connection {
                 // A bug must not end the connection for one datagram; the datagram is lost like any other.
                 LOG.log(Level.WARNING, "dropped a datagram from " + from + " that could not be handled", e);
             } finally {
+                solicited = solicitPending;
+                solicitPending = false;
                 lock.unlock();
             }
+            if (solicited) {
+                answerSolicit();
+            }
+        }
+    }
+
+    /**
+     * Receives one datagram into {@code buf} (cleared first), blocking; null once the channel is closed,
+     * or has failed, which ends the connection.
+     */
+    private SocketAddress receive(DatagramChannel channel, ByteBuffer buf, String what) {
+        try {
+            SocketAddress from;
+            do {
+                buf.clear();
+                from = channel.receive(buf);
+            } while (from == null && !closed);
+            return from;
+        } catch (ClosedChannelException e) {
+            return null;
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.log(Level.WARNING, what + " failed; the connection ends", e);
+                fail();
+            }
+            return null;
         }
     }
 
@@ -302,21 +348,8 @@ public final class MulticastConnection implements Connection {
         byte[] arr = new byte[options.maxDatagramSize() + 1];
         ByteBuffer buf = ByteBuffer.wrap(arr);
         while (!closed) {
-            SocketAddress from;
-            try {
-                buf.clear();
-                from = sendChannel.receive(buf);
-            } catch (ClosedChannelException e) {
+            if (receive(sendChannel, buf, "receiving NAKs on " + local) == null) {
                 return;
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "receiving NAKs on " + local + " failed; the connection ends", e);
-                    fail();
-                }
-                return;
-            }
-            if (from == null) {
-                continue;
             }
             counters.datagramsIn.increment();
             MulticastDatagram d = MulticastDatagram.parse(arr, buf.position(), options.maxMessageBytes(),

@@ -23,6 +23,9 @@ sealed interface MulticastDatagram {
     /** A receiver asks {@code publisher} for these inclusive ranges of sequence numbers. */
     record Nak(long publisher, long[] firsts, long[] lasts) implements MulticastDatagram {}
 
+    /** A new member of the group asks publishers for a heartbeat. */
+    record Solicit(long member) implements MulticastDatagram {}
+
     /** Not a datagram this side accepts. */
     record Rejected(MulticastCounters.Drop reason) implements MulticastDatagram {}
 
@@ -42,7 +45,7 @@ sealed interface MulticastDatagram {
             return reject(MulticastCounters.Drop.WRONG_FORMAT);
         }
         int kind = b.get(MulticastLayout.KIND_OFFSET) & 0xFF;
-        if (kind != MulticastLayout.MDATA && kind != MulticastLayout.HEARTBEAT && kind != MulticastLayout.NAK) {
+        if (kind < MulticastLayout.MDATA || kind > MulticastLayout.SOLICIT) {
             return reject(MulticastCounters.Drop.UNKNOWN_KIND);
         }
         if ((b.get(MulticastLayout.VERSION_OFFSET) & 0xFF) != MulticastLayout.VERSION) {
@@ -52,7 +55,9 @@ sealed interface MulticastDatagram {
         return switch (kind) {
             case MulticastLayout.MDATA -> data(b, buf, length, publisher, maxMessageBytes, maxDatagram);
             case MulticastLayout.HEARTBEAT -> heartbeat(b, length, publisher);
-            default -> nak(b, length, publisher);
+            case MulticastLayout.NAK -> nak(b, length, publisher);
+            default -> length == MulticastLayout.SOLICIT_LENGTH ? new Solicit(publisher)
+                    : reject(MulticastCounters.Drop.TRUNCATED);
         };
     }
 

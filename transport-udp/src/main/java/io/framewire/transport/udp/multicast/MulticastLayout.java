@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
  * MDATA     0x20: Version u8 | Flags u8 | Sequence u64 | Total u32 | Fragment index u16 | Fragment count u16 | bytes
  * HEARTBEAT 0x21: Version u8 | Flags u8 (0) | Highest sequence u64 | Lowest retained sequence u64
  * NAK       0x22: Version u8 | Range count u8 (1..32) | count x (First u64 | Last u64)
+ * SOLICIT   0x23: Version u8 (the id is the new member's own publisher id)
  * </pre>
  *
  * A message is one whole stream-encoded PUBLISH frame (length prefix included, ack id 0). It is split
@@ -38,6 +39,9 @@ final class MulticastLayout {
     static final int MDATA = 0x20;
     static final int HEARTBEAT = 0x21;
     static final int NAK = 0x22;
+    /** A member that has just joined asks the group's publishers for a heartbeat, to learn where their streams are. */
+    static final int SOLICIT = 0x23;
+    static final int SOLICIT_LENGTH = MIN_LENGTH;
 
     static final int FLAGS_OFFSET = 11;
     /** MDATA flag: this is a retransmission, answering a NAK. A receiver never joins a stream on one. */
@@ -103,6 +107,12 @@ final class MulticastLayout {
     static byte[] heartbeat(long publisher, long highest, long lowestRetained) {
         ByteBuffer b = ByteBuffer.allocate(HEARTBEAT_LENGTH);
         header(b, HEARTBEAT, publisher).put((byte) 0).putLong(highest).putLong(lowestRetained);
+        return b.array();
+    }
+
+    static byte[] solicit(long member) {
+        ByteBuffer b = ByteBuffer.allocate(SOLICIT_LENGTH);
+        header(b, SOLICIT, member);
         return b.array();
     }
 

@@ -43,7 +43,8 @@ import java.util.Optional;
  *        it reports the oldest lost without waiting further
  * @param reassemblyTimeout an incomplete message whose fragments stopped arriving this long ago is
  *        discarded (and becomes missing: repaired, or a gap)
- * @param reassemblyBytesPerPublisher memory for one publisher's incomplete and out-of-order messages
+ * @param reassemblyBytesPerPublisher memory for one publisher's incomplete and out-of-order messages (plus
+ *        64 bytes of bookkeeping per sequence number held, which the reorder window bounds)
  * @param reassemblyBytesTotal the same memory for every publisher of this connection together
  * @param maxPublishers publishers tracked at once; a datagram from one more is dropped
  * @param publisherTimeout a publisher silent this long is forgotten (what it left missing becomes a gap)

@@ -31,6 +31,7 @@ final class MulticastPublisher {
     private long sequence;
     private long lastSentNanos;
     private long lastHeartbeatNanos;
+    private long lastSolicitAnswerNanos = Long.MIN_VALUE / 2;
 
     private static final class Held {
         final long sequence;
@@ -162,6 +163,18 @@ final class MulticastPublisher {
         if (sequence == 0 || now - lastSentNanos < heartbeatInterval || now - lastHeartbeatNanos < heartbeatInterval) {
             return null;
         }
+        return heartbeat(now);
+    }
+
+    /**
+     * The answer to a new member's SOLICIT: a heartbeat, at most once per NAK interval however many
+     * members join at once.
+     */
+    byte[] answerSolicit(long now) {
+        if (now - lastSolicitAnswerNanos < nakInterval) {
+            return null;
+        }
+        lastSolicitAnswerNanos = now;
         return heartbeat(now);
     }
 

@@ -35,6 +35,9 @@ final class MulticastReceiver {
 
         /** Sends a NAK datagram to a publisher's source address. */
         void send(InetSocketAddress to, byte[] datagram);
+
+        /** A new member asked the group's publishers for a heartbeat. */
+        void solicited();
     }
 
     private final MulticastOptions options;
@@ -78,6 +81,7 @@ final class MulticastReceiver {
             case MulticastDatagram.Heartbeat h -> onHeartbeat(h, source, now);
             // NAKs go to a publisher's own (unicast) socket, never to the group.
             case MulticastDatagram.Nak n -> counters.drop(MulticastCounters.Drop.UNKNOWN_KIND);
+            case MulticastDatagram.Solicit s -> out.solicited();
         }
     }
 

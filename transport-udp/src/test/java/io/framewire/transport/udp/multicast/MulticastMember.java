@@ -63,20 +63,24 @@ public final class MulticastMember {
         Subscription sub = client.subscribe("bench.>", SubscribeOptions.DEFAULT);
         System.out.println("READY");
         long expected = 1;
+        long started = 0;
         long delivered = 0;
         long lost = 0;
         String order = "ok";
         while (expected <= n) {
             Optional<Delivery> d = sub.next(Duration.ofSeconds(20));
             if (d.isEmpty()) {
-                order = "TIMEOUT(expected " + expected + ")";
+                order = "TIMEOUT(expected=" + expected + ")";
                 break;
+            }
+            if (started == 0) {
+                started = System.nanoTime();
             }
             switch (d.get()) {
                 case Message m -> {
                     long index = ByteBuffer.wrap(m.data()).getLong();
                     if (index != expected && order.equals("ok")) {
-                        order = "BROKEN(expected " + expected + ", got " + index + ")";
+                        order = "BROKEN(expected=" + expected + ",got=" + index + ")";
                     }
                     expected = index + 1;
                     delivered++;
@@ -84,7 +88,7 @@ public final class MulticastMember {
                 case Gap g -> {
                     long count = g.lost().orElse(-1);
                     if (count < 0 && order.equals("ok")) {
-                        order = "BROKEN(gap of unknown size " + g + ")";
+                        order = "BROKEN(gap-of-unknown-size)";
                     }
                     expected += count;
                     lost += count;
@@ -92,7 +96,7 @@ public final class MulticastMember {
             }
         }
         System.out.println("RESULT delivered=" + delivered + " lost=" + lost + " order=" + order + " dropped="
-                + dropped.get());
+                + dropped.get() + " ms=" + (System.nanoTime() - started) / 1_000_000);
         client.close();
     }
 

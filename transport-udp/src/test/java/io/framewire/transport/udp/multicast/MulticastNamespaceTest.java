@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MulticastNamespaceTest {
     static final int N = 2000;
     static final int BIG_EVERY = 100;
-    static final Pattern RESULT = Pattern.compile("RESULT delivered=(\\d+) lost=(\\d+) order=(\\S+) dropped=(\\d+)");
+    static final Pattern RESULT = Pattern.compile("RESULT delivered=(\\d+) lost=(\\d+) order=(\\S+) dropped=(\\d+) ms=(\\d+)");
 
     static String ns;
 
@@ -140,24 +140,28 @@ class MulticastNamespaceTest {
                 attacker = startMain(HostileGroupMember.class.getName(), ip, Integer.toString(port));
                 attacker.expect("READY", 20);
             }
+            // The publisher first: each receiver then learns where its stream is by a SOLICIT when it
+            // joins (the other way round, by the heartbeat the publisher sends when it opens).
+            Member publisher = start("publish", group, Integer.toString(N), Integer.toString(BIG_EVERY),
+                    Boolean.toString(repair));
+            publisher.expect("READY", 20);
             for (int r = 0; r < 3; r++) {
                 members.add(start("receive", group, Integer.toString(N), Integer.toString(lossPercent),
                         Boolean.toString(repair), Integer.toString(17 + r)));
             }
-            Member publisher = start("publish", group, Integer.toString(N), Integer.toString(BIG_EVERY),
-                    Boolean.toString(repair));
-            members.add(publisher);
             for (Member m : members) {
                 m.expect("READY", 20);
             }
+            members.add(publisher);
             publisher.send("go");
             publisher.expect("PUBLISHED", 20);
             String call = publisher.expectPrefix("CALL", 10);
             assertTrue(call.startsWith("CALL UNIMPLEMENTED calls are not supported on a multicast group"), call);
             List<Matcher> results = new ArrayList<>();
             for (Member m : members.subList(0, 3)) {
-                Matcher matcher = RESULT.matcher(m.expectPrefix("RESULT", 30));
-                assertTrue(matcher.matches());
+                String line = m.expectPrefix("RESULT", 30);
+                Matcher matcher = RESULT.matcher(line);
+                assertTrue(matcher.matches(), line);
                 results.add(matcher);
                 System.out.println("[" + ns + (repair ? " repair" : " no repair") + "] " + matcher.group());
             }

@@ -117,6 +117,17 @@ class MulticastPublisherTest {
     }
 
     @Test
+    void aSolicitIsAnsweredWithAHeartbeatOncePerInterval() {
+        MulticastPublisher p = new MulticastPublisher(5, opts().build(), counters, 0);
+        p.publish(new byte[10], 0);
+        MulticastDatagram.Heartbeat hb = assertInstanceOf(MulticastDatagram.Heartbeat.class,
+                parse(p.answerSolicit(1 * MS)));
+        assertEquals(1, hb.highest());
+        assertNull(p.answerSolicit(10 * MS), "many members joining at once cost one heartbeat");
+        assertTrue(p.answerSolicit(21 * MS) != null);
+    }
+
+    @Test
     void heartbeatsAreSentWhenIdleAfterPublishing() {
         MulticastPublisher p = new MulticastPublisher(5, opts().build(), counters, 0);
         assertNull(p.heartbeatIfDue(1000 * MS), "nothing published yet");
@@ -188,6 +199,11 @@ class MulticastPublisherTest {
                 public void send(InetSocketAddress to, byte[] datagram) {
                     assertEquals(pubAddress, to);
                     naks.add(datagram);
+                }
+
+                @Override
+                public void solicited() {
+                    // no member joins during the run
                 }
             });
         }

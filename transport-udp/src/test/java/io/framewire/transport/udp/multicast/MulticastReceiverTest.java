@@ -414,6 +414,17 @@ class MulticastReceiverTest {
     }
 
     @Test
+    void aSolicitFromANewMemberIsPassedOnAndHoldsNoState() {
+        MulticastReceiver r = receiver(opts().build());
+        feed(r, MulticastLayout.solicit(42), OTHER, 0);
+        assertEquals(List.of("solicit"), out.events);
+        assertEquals(0, r.publishers());
+        byte[] longer = java.util.Arrays.copyOf(MulticastLayout.solicit(42), 12);
+        feed(r, longer, OTHER, 0);
+        assertDropped(r, MulticastCounters.Drop.TRUNCATED, 1);
+    }
+
+    @Test
     void aNakSentToTheGroupIsDropped() {
         MulticastReceiver r = receiver(opts().build());
         feed(r, MulticastLayout.nak(PUB, new long[] {1}, new long[] {2}, 1), 0);

@@ -29,6 +29,8 @@ class MulticastVectorsTest {
     static final String NAK =
             "f1 22 0102030405060708 01 02 0000000000000005 0000000000000006 0000000000000009 0000000000000009";
 
+    static final String SOLICIT = "f1 23 0102030405060708 01";
+
     static byte[] hex(String spaced) {
         return HexFormat.of().parseHex(spaced.replace(" ", ""));
     }
@@ -91,12 +93,18 @@ class MulticastVectorsTest {
         assertArrayEquals(new long[] {6, 9}, n.lasts());
     }
 
+    @Test
+    void solicit() {
+        assertArrayEquals(hex(SOLICIT), MulticastLayout.solicit(PUB));
+        assertEquals(new MulticastDatagram.Solicit(PUB), parse(hex(SOLICIT)));
+    }
+
     /** The vectors here are the document's: MULTICAST.md, or PROTOCOL.md once the lead has moved the section there. */
     @Test
     void theDocumentHasTheseVectors() throws Exception {
         Path doc = Files.exists(Path.of("MULTICAST.md")) ? Path.of("MULTICAST.md") : Path.of("..", "PROTOCOL.md");
         String text = Files.readString(doc);
-        for (String v : new String[] {MDATA_SINGLE, MDATA_FRAGMENT_HEADER, HEARTBEAT, NAK}) {
+        for (String v : new String[] {MDATA_SINGLE, MDATA_FRAGMENT_HEADER, HEARTBEAT, NAK, SOLICIT}) {
             assertTrue(text.contains(v), doc + " lacks " + v);
         }
     }

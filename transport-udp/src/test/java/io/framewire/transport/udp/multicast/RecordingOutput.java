@@ -28,4 +28,9 @@ final class RecordingOutput implements MulticastReceiver.Output {
         naks.add(datagram);
         nakTargets.add(to);
     }
+
+    @Override
+    public void solicited() {
+        events.add("solicit");
+    }
 }
