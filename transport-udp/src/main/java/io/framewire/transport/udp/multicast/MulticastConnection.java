@@ -60,9 +60,10 @@ import java.util.logging.Logger;
  *       publisher again (a NAK, unicast to the publisher's address, rate-limited), and the publisher
  *       resends it from a retransmit buffer bounded in bytes and age. What is not repaired within
  *       {@link MulticastOptions#repairWindow()} is reported to every subscription as a gap.</li>
- *   <li>A receiver follows a publisher from the first message (or heartbeat) it hears from it: what
+ *   <li>A receiver follows a publisher from the first heartbeat (or message) it hears from it: what
  *       was published before is not reported. A publisher announces itself with a heartbeat when it
- *       opens, so members that joined before it published see its first message or a gap.</li>
+ *       opens, and a new member asks the publishers already there for one (SOLICIT), so in either
+ *       order a member sees every message published after both were there, or a gap.</li>
  *   <li>Not supported: calls of any shape (they end {@code UNIMPLEMENTED}: a group has no server to
  *       answer them), queue groups (SUBSCRIPTION_END {@code UNIMPLEMENTED}), publish acknowledgements
  *       beyond "sent to the group", and the BLOCK and DISCONNECT overflow policies, which act as

@@ -38,7 +38,10 @@ public final class MulticastMember {
         String group = args[1];
         int n = Integer.parseInt(args[2]);
         boolean repair = Boolean.parseBoolean(args[4]);
-        MulticastOptions options = MulticastOptions.defaults().toBuilder().repair(repair).build();
+        // With repair, a long window: the members share two cores with the build and other tests, and a
+        // starved receiver must still get its repairs; how soon a gap is reported is not under test here.
+        MulticastOptions options = MulticastOptions.defaults().toBuilder().repair(repair)
+                .repairWindow(Duration.ofMillis(repair ? 5000 : 500)).retransmitAge(Duration.ofSeconds(10)).build();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         if (role.equals("receive")) {
             receive(group, n, Integer.parseInt(args[3]), options, Long.parseLong(args[5]));

@@ -164,9 +164,23 @@ class MulticastPublisherTest {
         }
     }
 
+    /** Every 10th message is 20,000 bytes (17 fragments), and a third of the datagrams are lost. */
+    @Test
+    void repairRecoversFragmentedMessagesUnderHeavyLoss() {
+        int n = 500;
+        Result repaired = run(opts().build(), n, 0.30, 10);
+        for (int r = 0; r < 3; r++) {
+            assertEquals(n, repaired.delivered[r], "receiver " + r + " " + repaired.counters[r]);
+        }
+    }
+
     record Result(long[] delivered, long[] lost, MulticastCounters[] counters, MulticastCounters publisher) {}
 
     private Result run(MulticastOptions o, int n, double loss) {
+        return run(o, n, loss, Integer.MAX_VALUE);
+    }
+
+    private Result run(MulticastOptions o, int n, double loss, int bigEvery) {
         Random random = new Random(42);
         InetSocketAddress pubAddress = new InetSocketAddress("127.0.0.1", 45000);
         MulticastCounters pubCounters = new MulticastCounters();
@@ -183,7 +197,7 @@ class MulticastPublisherTest {
             receivers[r] = new MulticastReceiver(o, counters[r], new MulticastReceiver.Output() {
                 @Override
                 public void message(long publisher, byte[] message) {
-                    long seq = Long.parseLong(new String(message, java.nio.charset.StandardCharsets.US_ASCII));
+                    long seq = java.nio.ByteBuffer.wrap(message).getLong();
                     assertEquals(expectedNext[me], seq, "in order");
                     expectedNext[me] = seq + 1;
                     delivered[me]++;
@@ -213,7 +227,9 @@ class MulticastPublisherTest {
         for (int i = 1; i <= n || now < 2_000 * MS; i++) {
             now += MS / 4;
             if (i <= n) {
-                for (byte[] d : pub.publish(Long.toString(i).getBytes(java.nio.charset.StandardCharsets.US_ASCII), now)) {
+                byte[] message = new byte[i % bigEvery == 0 ? 20_000 : 8];
+                java.nio.ByteBuffer.wrap(message).putLong(i);
+                for (byte[] d : pub.publish(message, now)) {
                     toGroup.add(d);
                 }
             }
