@@ -1,6 +1,8 @@
 package io.framewire.transport.udp.multicast;
 
+import io.framewire.CallOptions;
 import io.framewire.Client;
+import io.framewire.ClientCall;
 import io.framewire.Codec;
 import io.framewire.Delivery;
 import io.framewire.Gap;
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * MulticastMember receive GROUP N LOSS_PERCENT REPAIR SEED   prints READY, then RESULT delivered=.. lost=.. order=ok
  * MulticastMember publish GROUP N BIG_EVERY REPAIR           prints READY; on "go" publishes N, prints PUBLISHED
- *                                                           and CALL code description; exits on "exit"
+ *                                                           CALL and STREAM code description; exits on "exit"
  * </pre>
  *
  * Message i (from 1) carries i in its first 8 bytes; every BIG_EVERY-th is 20,000 bytes (fragmented).
@@ -121,6 +123,14 @@ public final class MulticastMember {
             System.out.println("CALL OK");
         } catch (StatusException e) {
             System.out.println("CALL " + e.status().code() + " " + e.status().description());
+        }
+        try (ClientCall<byte[], byte[]> stream = client.newCall(
+                MethodDescriptor.bidiStreaming("test.Echo/Chat", Codec.bytes(), Codec.bytes()), CallOptions.DEFAULT)) {
+            stream.sendLast(new byte[1]);
+            stream.responses().forEach(r -> { });
+            System.out.println("STREAM OK");
+        } catch (StatusException e) {
+            System.out.println("STREAM " + e.status().code() + " " + e.status().description());
         }
         in.readLine(); // "exit": the receivers are done, no more NAKs to answer
         client.close();

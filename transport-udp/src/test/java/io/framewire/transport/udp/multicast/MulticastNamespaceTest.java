@@ -157,6 +157,9 @@ class MulticastNamespaceTest {
             publisher.expect("PUBLISHED", 20);
             String call = publisher.expectPrefix("CALL", 10);
             assertTrue(call.startsWith("CALL UNIMPLEMENTED calls are not supported on a multicast group"), call);
+            String stream = publisher.expectPrefix("STREAM", 10);
+            assertTrue(stream.startsWith("STREAM UNIMPLEMENTED "), stream);
+            System.out.println("[" + ns + "] " + call + " | " + stream);
             List<Matcher> results = new ArrayList<>();
             for (Member m : members.subList(0, 3)) {
                 String line = m.expectPrefix("RESULT", 30);
