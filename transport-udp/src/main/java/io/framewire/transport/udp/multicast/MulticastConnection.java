@@ -226,10 +226,8 @@ public final class MulticastConnection implements Connection {
             sendChannel.setOption(StandardSocketOptions.IP_MULTICAST_TTL, options.ttl());
             sendChannel.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, options.loopback());
             sendChannel.bind(new InetSocketAddress(ifAddress, 0));
-            MulticastConnection c = new MulticastConnection(address, new InetSocketAddress(ip, address.port()), options,
-                    groupChannel, sendChannel, filter);
-            c.start();
-            return c;
+            return overChannels(address, new InetSocketAddress(ip, address.port()), options, groupChannel, sendChannel,
+                    filter);
         } catch (IOException | RuntimeException e) {
             closeQuietly(groupChannel);
             closeQuietly(sendChannel);
@@ -238,6 +236,18 @@ public final class MulticastConnection implements Connection {
             }
             throw e;
         }
+    }
+
+    /**
+     * A connection over channels the caller has bound: what {@link #open} does after joining, for tests
+     * that stand a unicast socket in for the group where multicast cannot run (outside a namespace).
+     */
+    static MulticastConnection overChannels(Address group, InetSocketAddress groupSocket, MulticastOptions options,
+                                            DatagramChannel groupChannel, DatagramChannel sendChannel,
+                                            DatagramFilter filter) throws IOException {
+        MulticastConnection c = new MulticastConnection(group, groupSocket, options, groupChannel, sendChannel, filter);
+        c.start();
+        return c;
     }
 
     private static NetworkInterface networkInterface(MulticastOptions options, Address address) throws IOException {
