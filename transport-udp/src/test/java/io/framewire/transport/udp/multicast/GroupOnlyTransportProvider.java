@@ -18,6 +18,22 @@ import java.util.Set;
  */
 public final class GroupOnlyTransportProvider implements TransportProvider {
 
+    /** Opens the connection for a group address. */
+    interface Opener {
+        Connection open(Address address, MulticastOptions options) throws IOException;
+    }
+
+    private final Opener opener;
+
+    /** For {@link java.util.ServiceLoader}: opens a {@link MulticastConnection}. */
+    public GroupOnlyTransportProvider() {
+        this(MulticastConnection::open);
+    }
+
+    GroupOnlyTransportProvider(Opener opener) {
+        this.opener = opener;
+    }
+
     @Override
     public String scheme() {
         return "udp";
@@ -38,7 +54,7 @@ public final class GroupOnlyTransportProvider implements TransportProvider {
         if (!(options instanceof MulticastOptions o)) {
             throw new IllegalArgumentException("a multicast group takes MulticastOptions, got " + options);
         }
-        return MulticastConnection.open(address, o);
+        return opener.open(address, o);
     }
 
     @Override

@@ -24,10 +24,6 @@ import io.framewire.protocol.Metadata;
 import io.framewire.protocol.OverflowPolicy;
 import io.framewire.protocol.Settings;
 import io.framewire.protocol.StatusCode;
-import io.framewire.spi.Acceptor;
-import io.framewire.spi.Connection;
-import io.framewire.spi.TransportCapability;
-import io.framewire.spi.TransportOptions;
 import io.framewire.spi.TransportProvider;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,10 +33,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -73,32 +67,7 @@ class MulticastConnectionTest {
         InetSocketAddress groupSocket = (InetSocketAddress) group.getLocalAddress();
         Address address = Address.parse("udp://239.255.0.1:" + groupSocket.getPort());
         connection = MulticastConnection.overChannels(address, groupSocket, options, group, own, filter);
-        TransportProvider provider = new TransportProvider() {
-            @Override
-            public String scheme() {
-                return "udp";
-            }
-
-            @Override
-            public Set<TransportCapability> capabilities() {
-                return EnumSet.of(TransportCapability.CROSS_HOST);
-            }
-
-            @Override
-            public TransportOptions defaultOptions() {
-                return options;
-            }
-
-            @Override
-            public Connection connect(Address a, TransportOptions o, Duration timeout) {
-                return connection;
-            }
-
-            @Override
-            public Acceptor listen(Address a, TransportOptions o) throws IOException {
-                throw new IOException("no server");
-            }
-        };
+        TransportProvider provider = new GroupOnlyTransportProvider((a, o) -> connection);
         ClientCore core = new ClientCore(address, provider, options, Duration.ofSeconds(5),
                 SessionConfig.forClient(Settings.defaults(), 4 << 20, Executors.newVirtualThreadPerTaskExecutor()),
                 List.of());
