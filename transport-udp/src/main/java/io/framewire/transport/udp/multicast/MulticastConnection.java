@@ -125,6 +125,7 @@ public final class MulticastConnection implements Connection {
     private long publishUnreturned;
     private final String remote;
     private final String local;
+    private volatile List<Thread> threads = List.of();
 
     private MulticastConnection(Address group, InetSocketAddress groupSocket, MulticastOptions options,
                                 DatagramChannel groupChannel, DatagramChannel sendChannel, DatagramFilter filter) throws IOException {
@@ -271,9 +272,9 @@ public final class MulticastConnection implements Connection {
         // where their streams are, so this member follows them from their next message.
         sendQuietly(publisherHeartbeat(), groupSocket);
         sendQuietly(MulticastLayout.solicit(publisherId()), groupSocket);
-        Thread.ofVirtual().name("framewire-mcast-group").start(this::readGroup);
-        Thread.ofVirtual().name("framewire-mcast-nak").start(this::readUnicast);
-        Thread.ofVirtual().name("framewire-mcast-ticker").start(this::tick);
+        threads = List.of(Thread.ofVirtual().name("framewire-mcast-group").start(this::readGroup),
+                Thread.ofVirtual().name("framewire-mcast-nak").start(this::readUnicast),
+                Thread.ofVirtual().name("framewire-mcast-ticker").start(this::tick));
     }
 
     private long publisherId() {
@@ -636,6 +637,11 @@ public final class MulticastConnection implements Connection {
     @Override
     public String localAddress() {
         return local;
+    }
+
+    /** Whether its threads have all ended (after {@link #close}); for tests. */
+    boolean threadsEnded() {
+        return threads.stream().noneMatch(Thread::isAlive);
     }
 
     /** What this connection counted; for tests. */

@@ -24,6 +24,7 @@ import io.framewire.protocol.Metadata;
 import io.framewire.protocol.OverflowPolicy;
 import io.framewire.protocol.Settings;
 import io.framewire.protocol.StatusCode;
+import io.framewire.testing.LeakCheckExtension;
 import io.framewire.spi.TransportProvider;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The connection as the session engine sees it, end to end through the client engine, with a unicast
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.Timeout;
  * member receives what it publishes, as a member of a group with loopback on does.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ExtendWith(LeakCheckExtension.class)
 class MulticastConnectionTest {
     final List<AutoCloseable> toClose = new ArrayList<>();
     MulticastConnection connection;
@@ -102,6 +105,17 @@ class MulticastConnectionTest {
             assertEquals(i, m.sequence());
         }
         assertEquals(0, connection.counters().droppedTotal(), connection.counters().toString());
+    }
+
+    @Test
+    void closingEndsItsThreadsAndTheEnginesReads() throws Exception {
+        ClientCore c = client(MulticastOptions.defaults(), MulticastConnection.DatagramFilter.NONE);
+        c.subscribe("t", SubscribeOptions.DEFAULT, null);
+        assertTrue(!connection.threadsEnded());
+        connection.close();
+        await().atMost(Duration.ofSeconds(5)).until(connection::threadsEnded);
+        assertThrows(IOException.class, () -> connection.read(ByteBuffer.allocate(10)));
+        assertThrows(IOException.class, () -> connection.write(ByteBuffer.allocate(10)));
     }
 
     @Test
