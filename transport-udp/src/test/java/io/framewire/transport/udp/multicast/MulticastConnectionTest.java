@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -65,6 +66,11 @@ class MulticastConnectionTest {
         DatagramChannel group = DatagramChannel.open(StandardProtocolFamily.INET);
         DatagramChannel own = DatagramChannel.open(StandardProtocolFamily.INET);
         InetAddress lo = InetAddress.getByName("127.0.0.1");
+        // The buffers open() asks for: a 600 KB message arrives as a burst of 500 datagrams.
+        if (options.socketBufferSize() > 0) {
+            group.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferSize());
+            own.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferSize());
+        }
         group.bind(new InetSocketAddress(lo, 0));
         own.bind(new InetSocketAddress(lo, 0));
         InetSocketAddress groupSocket = (InetSocketAddress) group.getLocalAddress();
@@ -129,6 +135,28 @@ class MulticastConnectionTest {
         Message m = assertInstanceOf(Message.class, sub.next(Duration.ofSeconds(10)).orElseThrow());
         assertArrayEquals(big, m.data());
         assertTrue(connection.counters().datagramsOut.sum() >= 600_000 / 1200);
+    }
+
+    /**
+     * With the system's default 208 KiB receive buffer, a 600 KB message's burst of 500 datagrams
+     * overflows it: the kernel drops most of them, and repair (whole messages resent, the fragments
+     * already there kept) fills the message in a few rounds.
+     */
+    @Test
+    void aBurstThatOverflowsTheReceiveBufferIsRepaired() throws Exception {
+        ClientCore c = client(MulticastOptions.defaults().toBuilder().socketBufferSize(0)
+                .repairWindow(Duration.ofSeconds(10)).build(), MulticastConnection.DatagramFilter.NONE);
+        Subscription sub = c.subscribe("big", SubscribeOptions.DEFAULT, null);
+        byte[] big = new byte[600_000];
+        new Random(4).nextBytes(big);
+        for (int i = 0; i < 3; i++) {
+            c.publish("big", "", Metadata.EMPTY, big, false);
+        }
+        for (int i = 0; i < 3; i++) {
+            Message m = assertInstanceOf(Message.class, sub.next(Duration.ofSeconds(20)).orElseThrow());
+            assertArrayEquals(big, m.data());
+        }
+        System.out.println("overflowing bursts: " + connection.counters());
     }
 
     @Test
