@@ -368,20 +368,24 @@ public final class MulticastConnection implements Connection {
                     options.maxDatagramSize());
             switch (d) {
                 case MulticastDatagram.Rejected r -> counters.drop(r.reason());
-                case MulticastDatagram.Nak nak -> {
-                    List<byte[]> answer;
-                    sendLock.lock();
-                    try {
-                        answer = publisher.onNak(nak, System.nanoTime());
-                        for (byte[] datagram : answer) {
-                            sendQuietly(datagram, groupSocket);
-                        }
-                    } finally {
-                        sendLock.unlock();
-                    }
-                }
+                case MulticastDatagram.Nak nak -> answerNak(nak);
+                case MulticastDatagram.NakFragments nak -> answerNak(nak);
                 default -> counters.drop(MulticastCounters.Drop.UNKNOWN_KIND);
             }
+        }
+    }
+
+    private void answerNak(MulticastDatagram nak) {
+        sendLock.lock();
+        try {
+            long now = System.nanoTime();
+            List<byte[]> answer = nak instanceof MulticastDatagram.Nak n ? publisher.onNak(n, now)
+                    : publisher.onNakFragments((MulticastDatagram.NakFragments) nak, now);
+            for (byte[] datagram : answer) {
+                sendQuietly(datagram, groupSocket);
+            }
+        } finally {
+            sendLock.unlock();
         }
     }
 

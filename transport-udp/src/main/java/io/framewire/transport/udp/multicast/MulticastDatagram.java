@@ -23,6 +23,9 @@ sealed interface MulticastDatagram {
     /** A receiver asks {@code publisher} for these inclusive ranges of sequence numbers. */
     record Nak(long publisher, long[] firsts, long[] lasts) implements MulticastDatagram {}
 
+    /** A receiver asks {@code publisher} for these fragments of message {@code sequence}. */
+    record NakFragments(long publisher, long sequence, int[] indexes) implements MulticastDatagram {}
+
     /** A new member of the group asks publishers for a heartbeat. */
     record Solicit(long member) implements MulticastDatagram {}
 
@@ -45,7 +48,7 @@ sealed interface MulticastDatagram {
             return reject(MulticastCounters.Drop.WRONG_FORMAT);
         }
         int kind = b.get(MulticastLayout.KIND_OFFSET) & 0xFF;
-        if (kind < MulticastLayout.MDATA || kind > MulticastLayout.SOLICIT) {
+        if (kind < MulticastLayout.MDATA || kind > MulticastLayout.NAK_FRAGMENTS) {
             return reject(MulticastCounters.Drop.UNKNOWN_KIND);
         }
         if ((b.get(MulticastLayout.VERSION_OFFSET) & 0xFF) != MulticastLayout.VERSION) {
@@ -56,6 +59,7 @@ sealed interface MulticastDatagram {
             case MulticastLayout.MDATA -> data(b, buf, length, publisher, maxMessageBytes, maxDatagram);
             case MulticastLayout.HEARTBEAT -> heartbeat(b, length, publisher);
             case MulticastLayout.NAK -> nak(b, length, publisher);
+            case MulticastLayout.NAK_FRAGMENTS -> nakFragments(b, length, publisher);
             default -> length == MulticastLayout.SOLICIT_LENGTH ? new Solicit(publisher)
                     : reject(MulticastCounters.Drop.TRUNCATED);
         };
@@ -132,6 +136,25 @@ sealed interface MulticastDatagram {
             }
         }
         return new Nak(publisher, firsts, lasts);
+    }
+
+    private static MulticastDatagram nakFragments(ByteBuffer b, int length, long publisher) {
+        if (length < MulticastLayout.NAKF_INDEXES_OFFSET) {
+            return reject(MulticastCounters.Drop.TRUNCATED);
+        }
+        long sequence = b.getLong(MulticastLayout.NAKF_SEQUENCE_OFFSET);
+        int n = b.getShort(MulticastLayout.NAKF_COUNT_OFFSET) & 0xFFFF;
+        if (sequence < 1 || n < 1 || n > MulticastLayout.MAX_NAK_FRAGMENTS) {
+            return reject(MulticastCounters.Drop.BAD_NAK);
+        }
+        if (length != MulticastLayout.NAKF_INDEXES_OFFSET + 2 * n) {
+            return reject(MulticastCounters.Drop.TRUNCATED);
+        }
+        int[] indexes = new int[n];
+        for (int i = 0; i < n; i++) {
+            indexes[i] = b.getShort(MulticastLayout.NAKF_INDEXES_OFFSET + 2 * i) & 0xFFFF;
+        }
+        return new NakFragments(publisher, sequence, indexes);
     }
 
     private static Rejected reject(MulticastCounters.Drop reason) {

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
  * HEARTBEAT 0x21: Version u8 | Flags u8 (0) | Highest sequence u64 | Lowest retained sequence u64
  * NAK       0x22: Version u8 | Range count u8 (1..32) | count x (First u64 | Last u64)
  * SOLICIT   0x23: Version u8 (the id is the new member's own publisher id)
+ * NAK_FRAGMENTS 0x24: Version u8 | Reserved u8 (0) | Sequence u64 | Count u16 (1..256) | count x Fragment index u16
  * </pre>
  *
  * A message is one whole stream-encoded PUBLISH frame (length prefix included, ack id 0). It is split
@@ -42,6 +43,12 @@ final class MulticastLayout {
     /** A member that has just joined asks the group's publishers for a heartbeat, to learn where their streams are. */
     static final int SOLICIT = 0x23;
     static final int SOLICIT_LENGTH = MIN_LENGTH;
+    /** A receiver asks for some fragments of one message it holds in part. */
+    static final int NAK_FRAGMENTS = 0x24;
+    static final int NAKF_SEQUENCE_OFFSET = 12;
+    static final int NAKF_COUNT_OFFSET = 20;
+    static final int NAKF_INDEXES_OFFSET = 22;
+    static final int MAX_NAK_FRAGMENTS = 256;
 
     static final int FLAGS_OFFSET = 11;
     /** MDATA flag: this is a retransmission, answering a NAK. A receiver never joins a stream on one. */
@@ -107,6 +114,18 @@ final class MulticastLayout {
     static byte[] heartbeat(long publisher, long highest, long lowestRetained) {
         ByteBuffer b = ByteBuffer.allocate(HEARTBEAT_LENGTH);
         header(b, HEARTBEAT, publisher).put((byte) 0).putLong(highest).putLong(lowestRetained);
+        return b.array();
+    }
+
+    static byte[] nakFragments(long publisher, long sequence, int[] indexes, int count) {
+        if (count < 1 || count > MAX_NAK_FRAGMENTS) {
+            throw new IllegalArgumentException("a NAK_FRAGMENTS names 1.." + MAX_NAK_FRAGMENTS + " fragments, got " + count);
+        }
+        ByteBuffer b = ByteBuffer.allocate(NAKF_INDEXES_OFFSET + 2 * count);
+        header(b, NAK_FRAGMENTS, publisher).put((byte) 0).putLong(sequence).putShort((short) count);
+        for (int i = 0; i < count; i++) {
+            b.putShort((short) indexes[i]);
+        }
         return b.array();
     }
 

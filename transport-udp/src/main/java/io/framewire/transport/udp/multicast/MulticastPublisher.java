@@ -38,6 +38,8 @@ final class MulticastPublisher {
         final byte[] message;
         final long sentNanos;
         long resentNanos = Long.MIN_VALUE / 2;
+        /** When each fragment was last resent alone; made on the first NAK_FRAGMENTS for this message. */
+        long[] fragmentResentNanos;
 
         Held(long sequence, byte[] message, long sentNanos) {
             this.sequence = sequence;
@@ -93,11 +95,9 @@ final class MulticastPublisher {
     /** The datagrams answering a NAK: the messages asked for that are still held, or a heartbeat. */
     List<byte[]> onNak(MulticastDatagram.Nak nak, long now) {
         List<byte[]> out = new ArrayList<>();
-        if (nak.publisher() != id) {
-            counters.drop(MulticastCounters.Drop.BAD_NAK);
+        if (!acceptNak(nak.publisher(), now)) {
             return out;
         }
-        trim(now);
         long low = lowestRetained();
         boolean unheld = false;
         int resends = 0;
@@ -127,6 +127,55 @@ final class MulticastPublisher {
             out.add(heartbeat(now));
         }
         return out;
+    }
+
+    /**
+     * The datagrams answering a NAK_FRAGMENTS: those fragments of the message (each at most once per NAK
+     * interval), or a heartbeat if the message is gone.
+     */
+    List<byte[]> onNakFragments(MulticastDatagram.NakFragments nak, long now) {
+        List<byte[]> out = new ArrayList<>();
+        if (!acceptNak(nak.publisher(), now)) {
+            return out;
+        }
+        Held h = held.isEmpty() || nak.sequence() > sequence ? null : lookup(nak.sequence());
+        if (h == null) {
+            if (nak.sequence() < lowestRetained()) {
+                counters.unrepairable.increment();
+                out.add(heartbeat(now));
+            }
+            return out;
+        }
+        if (now - h.resentNanos < nakInterval) {
+            return out; // the whole message is on its way again
+        }
+        byte[][] all = MulticastLayout.fragments(id, nak.sequence(), MulticastLayout.FLAG_RETRANSMIT, h.message,
+                options.maxDatagramSize());
+        if (h.fragmentResentNanos == null) {
+            h.fragmentResentNanos = new long[all.length];
+            java.util.Arrays.fill(h.fragmentResentNanos, Long.MIN_VALUE / 2);
+        }
+        // Per fragment, so receivers missing different fragments of one message are all served at once.
+        for (int index : nak.indexes()) {
+            if (index < all.length && now - h.fragmentResentNanos[index] >= nakInterval) {
+                h.fragmentResentNanos[index] = now;
+                out.add(all[index]);
+            }
+        }
+        if (!out.isEmpty()) {
+            counters.retransmits.increment();
+        }
+        return out;
+    }
+
+    /** Whether a NAK is for this publisher (else it is dropped and counted); drops what has aged out first. */
+    private boolean acceptNak(long publisher, long now) {
+        if (publisher != id) {
+            counters.drop(MulticastCounters.Drop.BAD_NAK);
+            return false;
+        }
+        trim(now);
+        return true;
     }
 
     private Held lookup(long s) {

@@ -40,6 +40,9 @@ final class MulticastReceiver {
         void solicited();
     }
 
+    /** The most partly held messages one NAK round asks fragments of, per publisher. */
+    static final int MAX_FRAGMENT_NAKS = 32;
+
     private final MulticastOptions options;
     private final MulticastCounters counters;
     private final Output out;
@@ -81,6 +84,7 @@ final class MulticastReceiver {
             case MulticastDatagram.Heartbeat h -> onHeartbeat(h, source, now);
             // NAKs go to a publisher's own (unicast) socket, never to the group.
             case MulticastDatagram.Nak n -> counters.drop(MulticastCounters.Drop.UNKNOWN_KIND);
+            case MulticastDatagram.NakFragments n -> counters.drop(MulticastCounters.Drop.UNKNOWN_KIND);
             case MulticastDatagram.Solicit s -> out.solicited();
         }
     }
@@ -273,11 +277,21 @@ final class MulticastReceiver {
         long[] firsts = new long[MulticastLayout.MAX_NAK_RANGES];
         long[] lasts = new long[MulticastLayout.MAX_NAK_RANGES];
         int n = 0;
+        int partials = 0;
         for (Map.Entry<Long, PublisherStream.Slot> e : ps.slots.entrySet()) {
             long seq = e.getKey();
             PublisherStream.Slot slot = e.getValue();
             if (slot.complete() || slot.missingSince == 0 || now - slot.missingSince < nakDelay
                     || seq < ps.lowestRetained) {
+                continue;
+            }
+            if (slot.fragments != null) {
+                // Held in part: ask for the missing fragments only, not the whole message again.
+                if (partials < MAX_FRAGMENT_NAKS) {
+                    partials++;
+                    slot.naked = true;
+                    sendNak(ps, now, nakFragments(ps.id, seq, slot));
+                }
                 continue;
             }
             if (n > 0 && lasts[n - 1] == seq - 1) {
@@ -291,12 +305,26 @@ final class MulticastReceiver {
             }
             slot.naked = true;
         }
-        if (n == 0) {
-            return;
+        if (n > 0) {
+            sendNak(ps, now, MulticastLayout.nak(ps.id, firsts, lasts, n));
         }
+    }
+
+    private void sendNak(PublisherStream ps, long now, byte[] nak) {
         ps.lastNakNanos = now;
         counters.naksSent.increment();
-        out.send(ps.source, MulticastLayout.nak(ps.id, firsts, lasts, n));
+        out.send(ps.source, nak);
+    }
+
+    private static byte[] nakFragments(long publisher, long seq, PublisherStream.Slot slot) {
+        int[] missing = new int[MulticastLayout.MAX_NAK_FRAGMENTS];
+        int k = 0;
+        for (int i = 0; i < slot.fragments.length && k < missing.length; i++) {
+            if (slot.fragments[i] == null) {
+                missing[k++] = i;
+            }
+        }
+        return MulticastLayout.nakFragments(publisher, seq, missing, k);
     }
 
     // --- for PublisherStream ---

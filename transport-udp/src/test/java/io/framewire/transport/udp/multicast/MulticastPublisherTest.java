@@ -70,6 +70,25 @@ class MulticastPublisherTest {
     }
 
     @Test
+    void aFragmentNakIsAnsweredWithThoseFragmentsOnly() {
+        MulticastPublisher p = new MulticastPublisher(5, opts().retransmitAge(Duration.ofMillis(100)).build(), counters, 0);
+        p.publish(new byte[5000], 0);
+        MulticastDatagram.NakFragments nak = (MulticastDatagram.NakFragments) parse(
+                MulticastLayout.nakFragments(5, 1, new int[] {1, 3, 9}, 3));
+        List<byte[]> answer = p.onNakFragments(nak, 1 * MS);
+        assertEquals(2, answer.size(), "fragment 9 does not exist");
+        MulticastDatagram.Data d = assertInstanceOf(MulticastDatagram.Data.class, parse(answer.get(1)));
+        assertEquals(3, d.index());
+        assertTrue(d.retransmit());
+        assertTrue(p.onNakFragments(nak, 10 * MS).isEmpty(), "once per NAK interval");
+        MulticastDatagram.NakFragments other = (MulticastDatagram.NakFragments) parse(
+                MulticastLayout.nakFragments(5, 1, new int[] {0, 1}, 2));
+        assertEquals(1, p.onNakFragments(other, 11 * MS).size(), "another receiver's other fragment is sent at once");
+        assertInstanceOf(MulticastDatagram.Heartbeat.class, parse(p.onNakFragments(nak, 200 * MS).get(0)),
+                "gone from the buffer: a heartbeat says so");
+    }
+
+    @Test
     void aNakForAnotherPublisherIsDropped() {
         MulticastPublisher p = new MulticastPublisher(5, opts().build(), counters, 0);
         p.publish(new byte[10], 0);
@@ -250,7 +269,11 @@ class MulticastPublisherTest {
             }
             for (byte[] nak : naks) {
                 if (random.nextDouble() >= loss) {
-                    toGroup.addAll(pub.onNak((MulticastDatagram.Nak) parse(nak), now));
+                    toGroup.addAll(switch (parse(nak)) {
+                        case MulticastDatagram.Nak whole -> pub.onNak(whole, now);
+                        case MulticastDatagram.NakFragments some -> pub.onNakFragments(some, now);
+                        default -> throw new AssertionError("not a NAK");
+                    });
                 }
             }
             naks.clear();

@@ -137,6 +137,30 @@ class MulticastReceiverTest {
     }
 
     @Test
+    void aMessageHeldInPartIsRepairedFragmentByFragment() {
+        MulticastReceiver r = receiver(opts().build());
+        byte[] big = new byte[5000];
+        new Random(2).nextBytes(big);
+        byte[][] frags = MulticastLayout.fragments(PUB, 1, 0, big, 1200);
+        feed(r, frags[0], 0);
+        feed(r, frags[2], 0);
+        feed(r, data(2), 1 * MS); // message 1 is missing now
+        r.tick(10 * MS);
+        assertEquals(1, out.naks.size());
+        MulticastDatagram.NakFragments nak = assertInstanceOf(MulticastDatagram.NakFragments.class,
+                MulticastDatagram.parse(out.naks.get(0), out.naks.get(0).length, 1 << 20, 1200));
+        assertEquals(1, nak.sequence());
+        assertArrayEquals(new int[] {1, 3, 4}, nak.indexes());
+        for (int i : nak.indexes()) {
+            byte[] resent = MulticastLayout.fragments(PUB, 1, MulticastLayout.FLAG_RETRANSMIT, big, 1200)[i];
+            feed(r, resent, 12 * MS);
+        }
+        assertEquals(2, out.messages.size());
+        assertArrayEquals(big, out.messages.get(0));
+        assertEquals(1, counters.repaired.sum());
+    }
+
+    @Test
     void whatIsNotRepairedWithinTheWindowBecomesAGap() {
         MulticastReceiver r = receiver(opts().build());
         feed(r, data(1), 0);

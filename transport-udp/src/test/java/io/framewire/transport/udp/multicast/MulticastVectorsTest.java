@@ -30,6 +30,7 @@ class MulticastVectorsTest {
             "f1 22 0102030405060708 01 02 0000000000000005 0000000000000006 0000000000000009 0000000000000009";
 
     static final String SOLICIT = "f1 23 0102030405060708 01";
+    static final String NAK_FRAGMENTS = "f1 24 0102030405060708 01 00 0000000000000007 0002 0001 0003";
 
     static byte[] hex(String spaced) {
         return HexFormat.of().parseHex(spaced.replace(" ", ""));
@@ -99,12 +100,20 @@ class MulticastVectorsTest {
         assertEquals(new MulticastDatagram.Solicit(PUB), parse(hex(SOLICIT)));
     }
 
+    @Test
+    void nakFragments() {
+        assertArrayEquals(hex(NAK_FRAGMENTS), MulticastLayout.nakFragments(PUB, 7, new int[] {1, 3}, 2));
+        MulticastDatagram.NakFragments n = assertInstanceOf(MulticastDatagram.NakFragments.class, parse(hex(NAK_FRAGMENTS)));
+        assertEquals(7, n.sequence());
+        assertArrayEquals(new int[] {1, 3}, n.indexes());
+    }
+
     /** The vectors here are the document's: MULTICAST.md, or PROTOCOL.md once the lead has moved the section there. */
     @Test
     void theDocumentHasTheseVectors() throws Exception {
         Path doc = Files.exists(Path.of("MULTICAST.md")) ? Path.of("MULTICAST.md") : Path.of("..", "PROTOCOL.md");
         String text = Files.readString(doc);
-        for (String v : new String[] {MDATA_SINGLE, MDATA_FRAGMENT_HEADER, HEARTBEAT, NAK, SOLICIT}) {
+        for (String v : new String[] {MDATA_SINGLE, MDATA_FRAGMENT_HEADER, HEARTBEAT, NAK, SOLICIT, NAK_FRAGMENTS}) {
             assertTrue(text.contains(v), doc + " lacks " + v);
         }
     }
