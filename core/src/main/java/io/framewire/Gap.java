@@ -28,7 +28,13 @@ public record Gap(long afterSequence, long lostCount, Reason reason) implements 
         /** The connection was lost; the client reconnected and subscribed again. */
         RECONNECT,
         /** The message was larger than this client accepts in a frame (its MAX_FRAME_SIZE setting). */
-        TOO_LARGE
+        TOO_LARGE,
+        /**
+         * Lost on the network and not repaired within the repair window (a udp multicast group). The
+         * lost message's topic is unknown, so every subscription on the connection is told: the count
+         * is an upper bound of what this subscription missed.
+         */
+        LOST
     }
 
     /** The first lost sequence number. */

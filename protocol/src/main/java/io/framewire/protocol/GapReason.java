@@ -1,6 +1,6 @@
 package io.framewire.protocol;
 
-/** Why a broker discarded messages of a subscription (GAP frame). */
+/** Why messages of a subscription were lost (GAP frame): discarded by a broker, or lost on the network. */
 public enum GapReason {
     DROPPED_OLDEST(1),
     DROPPED_NEWEST(2),
@@ -8,7 +8,9 @@ public enum GapReason {
     /** The subscriber was disconnected (DISCONNECT policy); these were queued for it. */
     SLOW_CONSUMER(4),
     /** The DELIVER would be longer than the subscriber's MAX_FRAME_SIZE. */
-    TOO_LARGE(5);
+    TOO_LARGE(5),
+    /** Lost on the network and not repaired in time (datagram transports: a udp multicast group). */
+    LOST(6);
 
     private final int code;
 

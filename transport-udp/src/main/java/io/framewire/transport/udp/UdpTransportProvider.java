@@ -6,6 +6,8 @@ import io.framewire.spi.Connection;
 import io.framewire.spi.TransportCapability;
 import io.framewire.spi.TransportOptions;
 import io.framewire.spi.TransportProvider;
+import io.framewire.transport.udp.multicast.MulticastConnection;
+import io.framewire.transport.udp.multicast.MulticastOptions;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet6Address;
@@ -38,10 +40,17 @@ import java.util.Set;
  *       call {@code DATA_LOSS} ("the call may have run"), and a request that finds the cache full
  *       ends {@code UNAVAILABLE} without running.</li>
  *   <li>Not promised: streaming calls (refused {@code UNIMPLEMENTED}: datagrams may be lost or
- *       reordered), pub/sub (not yet over udp: subscriptions end {@code UNIMPLEMENTED}), multicast
- *       groups ({@code udp://239.x.y.z:port} is reserved and refused for now), and delivery of a
+ *       reordered), pub/sub over unicast udp (subscriptions end {@code UNIMPLEMENTED}), and delivery of a
  *       cancellation (sent once; a handler that misses it runs to its own deadline).</li>
  * </ul>
+ *
+ * <h2>Multicast groups</h2>
+ * {@code udp://239.x.y.z:port} is a multicast group, which has no server: {@link #connect} returns a
+ * {@link MulticastConnection} that plays the broker's part for its own client (publishes go to the
+ * group, subscriptions filter what the group carries, lost messages are repaired by NAK within a
+ * bounded window or reported as gaps; see {@code PROTOCOL.md} section 10). It takes
+ * {@link MulticastOptions} (any other options: its defaults, TTL 1, loopback on). Calls on a group end
+ * {@code UNIMPLEMENTED}, and {@link #listen} on a group address fails.
  *
  * <h2>Sessions</h2>
  * {@link #connect} obtains an address-validation cookie from the server (a stateless RETRY, as
@@ -89,8 +98,12 @@ public final class UdpTransportProvider implements TransportProvider {
 
     @Override
     public Connection connect(Address address, TransportOptions options, Duration timeout) throws IOException {
-        UdpOptions o = udpOptions(options);
         InetAddress ip = resolve(address);
+        if (ip.isMulticastAddress()) {
+            // A group has no server: the connection plays the broker's part for its own client.
+            return MulticastConnection.open(address, options instanceof MulticastOptions m ? m : MulticastOptions.defaults());
+        }
+        UdpOptions o = udpOptions(options);
         return UdpClientConnection.open(new InetSocketAddress(ip, address.port()), o, timeout);
     }
 
@@ -98,6 +111,10 @@ public final class UdpTransportProvider implements TransportProvider {
     public Acceptor listen(Address address, TransportOptions options) throws IOException {
         UdpOptions o = udpOptions(options);
         InetAddress ip = resolve(address);
+        if (ip.isMulticastAddress()) {
+            throw new IOException(address + " is a multicast group, which has no server to listen: members "
+                    + "connect to it (Client.connect) to publish and subscribe");
+        }
         DatagramChannel ch = DatagramChannel.open(ip instanceof Inet6Address ? StandardProtocolFamily.INET6
                 : StandardProtocolFamily.INET);
         try {
@@ -127,9 +144,6 @@ public final class UdpTransportProvider implements TransportProvider {
             ip = InetAddress.getByName(address.host());
         } catch (UnknownHostException e) {
             throw new UnknownHostException("unknown host '" + address.host() + "' in " + address);
-        }
-        if (ip.isMulticastAddress()) {
-            throw new IOException(address + " is a multicast group: multicast pub/sub is not yet supported over udp");
         }
         return ip;
     }

@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: the connection calls it under its lock.
  */
 final class LocalBroker {
-    /** The reason GAPs for network loss carry, until the protocol has one of its own (see MULTICAST.md). */
-    static final GapReason NETWORK_LOSS = GapReason.DROPPED_NEWEST;
+    /** The reason GAPs for network loss carry. */
+    static final GapReason NETWORK_LOSS = GapReason.LOST;
     static final int MAX_SUBSCRIPTIONS = 1024;
 
     private final Consumer<Frame> toClient;

@@ -3,7 +3,7 @@ package io.framewire.transport.udp.multicast;
 import java.nio.ByteBuffer;
 
 /**
- * The multicast datagram layout, written once; {@code transport-udp/MULTICAST.md} is the same layout
+ * The multicast datagram layout, written once; {@code PROTOCOL.md} section 10 is the same layout
  * in prose, and its hex vectors are asserted by {@code MulticastVectorsTest}. The first ten bytes are
  * the unicast UDP header (format {@code 0xF1}, kind, a u64 id), where the id is the publisher's id.
  *

@@ -207,6 +207,7 @@ class MulticastConnectionTest {
                 }
                 case Gap g -> {
                     assertEquals(expected, g.firstSequence());
+                    assertEquals(Gap.Reason.LOST, g.reason(), "lost on the network");
                     expected += g.lost().orElseThrow();
                     lost += g.lost().orElseThrow();
                 }

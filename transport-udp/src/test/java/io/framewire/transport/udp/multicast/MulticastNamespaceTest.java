@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.framewire.spi.TransportProvider;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Multicast pub/sub between processes: a network namespace of its own (multicast never leaves it, see
@@ -43,9 +37,6 @@ class MulticastNamespaceTest {
     static final Pattern RESULT = Pattern.compile("RESULT delivered=(\\d+) lost=(\\d+) order=(\\S+) dropped=(\\d+) ms=(\\d+)");
 
     static String ns;
-
-    @TempDir
-    static Path services;
 
     @BeforeAll
     static void createNamespace() throws Exception {
@@ -195,28 +186,12 @@ class MulticastNamespaceTest {
 
     private Member startMain(String... mainAndArgs) throws IOException {
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        String classPath = System.getProperty("java.class.path");
-        if (!udpProviderOnClassPath()) {
-            Path dir = services.resolve("META-INF/services");
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve(TransportProvider.class.getName()), GroupOnlyTransportProvider.class.getName());
-            classPath = services + File.pathSeparator + classPath;
-        }
+        String classPath = System.getProperty("java.class.path"); // members use the udp transport's own provider
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, javaCommand, "-Xmx256m",
                 "-XX:TieredStopAtLevel=1", "-cp", classPath));
         cmd.addAll(List.of(mainAndArgs));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         return new Member(p);
-    }
-
-    /** Whether another provider (the udp transport's own) serves udp:// here; then the members use it. */
-    private static boolean udpProviderOnClassPath() {
-        for (TransportProvider p : ServiceLoader.load(TransportProvider.class)) {
-            if (p.scheme().equals("udp") && !(p instanceof GroupOnlyTransportProvider)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A member JVM and the lines it prints. */

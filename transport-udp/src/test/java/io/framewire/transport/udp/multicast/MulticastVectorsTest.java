@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The hex vectors of MULTICAST.md, built with {@link MulticastLayout} and parsed with {@link MulticastDatagram}. */
+/** The hex vectors of PROTOCOL.md section 10.6, built with {@link MulticastLayout} and parsed with {@link MulticastDatagram}. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MulticastVectorsTest {
     static final long PUB = 0x0102030405060708L;
@@ -108,10 +108,10 @@ class MulticastVectorsTest {
         assertArrayEquals(new int[] {1, 3}, n.indexes());
     }
 
-    /** The vectors here are the document's: MULTICAST.md, or PROTOCOL.md once the lead has moved the section there. */
+    /** The vectors here are the document's: PROTOCOL.md section 10.6. */
     @Test
     void theDocumentHasTheseVectors() throws Exception {
-        Path doc = Files.exists(Path.of("MULTICAST.md")) ? Path.of("MULTICAST.md") : Path.of("..", "PROTOCOL.md");
+        Path doc = Path.of("..", "PROTOCOL.md");
         String text = Files.readString(doc);
         for (String v : new String[] {MDATA_SINGLE, MDATA_FRAGMENT_HEADER, HEARTBEAT, NAK, SOLICIT, NAK_FRAGMENTS}) {
             assertTrue(text.contains(v), doc + " lacks " + v);
