@@ -11,18 +11,24 @@ import io.grpc.Context;
 import io.grpc.ServerCall;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One gRPC call that the gateway forwards to its Framewire backend, from start to close. The gRPC
- * side's events arrive serialized on the gateway's executor, the Framewire side's serialized on the
- * client's callback executor. The gRPC call is written (headers, messages, close) only from the
- * Framewire side's events; the Framewire call is sent to from whichever side finds it ready, one
- * thread at a time ({@link #drainRequests}); {@code request(n)} is allowed from any thread on both.
+ * side's events arrive serialized on a Netty event loop (the gateway's server runs with
+ * {@code directExecutor}), the Framewire side's serialized on whichever thread delivers them (the
+ * gateway's client runs its callbacks inline). The gRPC call is written (headers, messages, close) only
+ * from the Framewire side's events, or once by the starter if the Framewire call cannot start; the
+ * Framewire call is sent to from whichever side finds it ready, one thread at a time
+ * ({@link #drainRequests}); {@code request(n)} is allowed from any thread on both.
  *
- * <p>Nothing here waits: a request the Framewire call cannot take yet waits in {@link #pending}
- * (at most {@link Demand#AHEAD} of them), and everything the call holds is charged to its share of the
- * gateway's memory budget, which goes back when the gRPC call ends, however it ends.
+ * <p>Nothing here waits, so nothing blocks an event loop: the Framewire call is started inline only
+ * when that cannot wait ({@link Backend#readyClient}), and otherwise on a virtual thread, the gRPC
+ * side's events meanwhile only noted; a request the Framewire call cannot take yet waits in
+ * {@link #pending} (at most {@link Demand#AHEAD} of them). Everything the call holds is charged to its
+ * share of the gateway's memory budget, which goes back when the gRPC call ends, however it ends.
  */
 final class GatewayCall {
     private final ServerCall<byte[], byte[]> grpc;
@@ -45,6 +51,8 @@ final class GatewayCall {
     private boolean draining;
     private boolean drainAgain;
     private boolean ended;
+    /** Why the gRPC call was cancelled before the Framewire call existed to hear it. */
+    private String cancelledBeforeStart;
     /** Response bytes handed to gRPC while it was not ready: in its outbound queue until its onReady. */
     private long responsesQueued;
 
@@ -56,12 +64,16 @@ final class GatewayCall {
             ClientCall<byte[], byte[]> f = framewire;
             return f != null && f.isReady();
         }, account);
-        this.responses = new Demand(n -> framewire.request(n), grpc::isReady, account);
+        this.responses = new Demand(n -> framewire.request(n), () -> framewire != null && grpc.isReady(), account);
     }
 
-    /** Starts forwarding {@code call}; what its {@code ServerCallHandler.startCall} returns. */
-    static ServerCall.Listener<byte[]> start(Backend backend, GatewayBudget budget, boolean compressResponses,
-                                             ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
+    /**
+     * Starts forwarding {@code call}; what its {@code ServerCallHandler.startCall} returns. Starts the
+     * Framewire call here if that cannot wait, otherwise on {@code starter}.
+     */
+    static ServerCall.Listener<byte[]> start(Backend backend, GatewayBudget budget, Executor starter,
+                                             boolean compressResponses, ServerCall<byte[], byte[]> call,
+                                             io.grpc.Metadata headers) {
         MethodDescriptor<byte[], byte[]> method;
         try {
             method = backend.method(call.getMethodDescriptor().getFullMethodName());
@@ -74,27 +86,70 @@ final class GatewayCall {
             call.close(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(budget.refusal()), new io.grpc.Metadata());
             return new ServerCall.Listener<>() {};
         }
-        GatewayBudget.Account account = admitted.get();
         CallOptions options = CallOptions.DEFAULT.withMetadata(Mapping.fromGrpc(headers));
         io.grpc.Deadline deadline = Context.current().getDeadline();
         if (deadline != null) {
             options = options.withDeadline(Mapping.fromGrpc(deadline));
         }
+        GatewayCall forwarded = new GatewayCall(call, compressResponses, admitted.get());
+        // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other events.
+        Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
+        Optional<Client> ready = backend.readyClient(INLINE_STARTS);
+        if (ready.isPresent()) {
+            forwarded.startFramewire(backend, ready.get(), method, options);
+        } else {
+            CallOptions o = options;
+            try {
+                starter.execute(() -> forwarded.connectAndStart(backend, method, o));
+            } catch (RejectedExecutionException e) { // the gateway is closing
+                forwarded.grpc.close(io.grpc.Status.UNAVAILABLE.withDescription("the gateway is closing"), new io.grpc.Metadata());
+            }
+        }
+        return forwarded.new FromGrpc();
+    }
+
+    /**
+     * Calls open on the backend's connection up to which a call starts inline: below any sane
+     * {@code MAX_CONCURRENT_STREAMS} of the backend (Framewire's default is 1,000), beyond which starting
+     * a call waits for a free stream.
+     */
+    static final int INLINE_STARTS = 256;
+
+    /** On the starter: connects to the backend if need be (waiting), then starts the Framewire call. */
+    private void connectAndStart(Backend backend, MethodDescriptor<byte[], byte[]> method, CallOptions options) {
         Client client;
         try {
             client = backend.client();
         } catch (StatusException e) {
-            account.close();
-            call.close(Mapping.toGrpc(e.status()), new io.grpc.Metadata());
-            return new ServerCall.Listener<>() {};
+            try {
+                grpc.close(Mapping.toGrpc(e.status()), new io.grpc.Metadata());
+            } catch (IllegalStateException closed) {
+                // cancelled meanwhile: the client has its status
+            }
+            return;
         }
-        GatewayCall forwarded = new GatewayCall(call, compressResponses, account);
-        forwarded.framewire = client.startCall(method, options, forwarded.new FromFramewire());
-        // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other events.
-        Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
-        forwarded.requests.poll();
-        forwarded.responses.poll();
-        return forwarded.new FromGrpc();
+        startFramewire(backend, client, method, options);
+    }
+
+    private void startFramewire(Backend backend, Client client, MethodDescriptor<byte[], byte[]> method,
+                                CallOptions options) {
+        backend.callStarted();
+        ClientCall<byte[], byte[]> f = client.startCall(method, options, new FromFramewire(backend));
+        String cancelled;
+        lock.lock();
+        try {
+            framewire = f;
+            cancelled = cancelledBeforeStart;
+        } finally {
+            lock.unlock();
+        }
+        if (cancelled != null) {
+            f.cancel(cancelled);
+            return;
+        }
+        requests.poll();
+        responses.poll();
+        drainRequests(); // a half-close that came first
     }
 
     private void sendHeaders(io.grpc.Metadata headers) {
@@ -113,8 +168,21 @@ final class GatewayCall {
         requests.stop();
         responses.stop();
         io.grpc.Deadline deadline = context.getDeadline();
-        framewire.cancel(deadline != null && deadline.isExpired()
-                ? "the gRPC call's deadline passed at the gateway" : "cancelled by the gRPC client");
+        String why = deadline != null && deadline.isExpired()
+                ? "the gRPC call's deadline passed at the gateway" : "cancelled by the gRPC client";
+        ClientCall<byte[], byte[]> f;
+        lock.lock();
+        try {
+            f = framewire;
+            if (f == null) {
+                cancelledBeforeStart = why; // the starter cancels it as soon as it exists
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            f.cancel(why);
+        }
     }
 
     /** The gRPC call has ended (completed or cancelled): all the call held goes back to the budget. */
@@ -138,6 +206,9 @@ final class GatewayCall {
     private void drainRequests() {
         lock.lock();
         try {
+            if (framewire == null) {
+                return; // the starter drains once it has started the call
+            }
             if (draining) {
                 drainAgain = true;
                 return;
@@ -263,6 +334,12 @@ final class GatewayCall {
 
     /** The Framewire backend's side: its headers, messages and end go to the gRPC client. */
     private final class FromFramewire implements ClientCall.Listener<byte[]> {
+        private final Backend backend;
+
+        FromFramewire(Backend backend) {
+            this.backend = backend;
+        }
+
         @Override
         public boolean autoRequest() {
             return false;
@@ -303,6 +380,7 @@ final class GatewayCall {
 
         @Override
         public void onClose(Status status, Metadata trailers) {
+            backend.callEnded(status.code());
             requests.stop();
             responses.stop();
             if (grpc.isCancelled()) {

@@ -139,7 +139,10 @@ public final class GrpcGateway implements AutoCloseable {
         this.config = config;
         Client.Builder client = Client.builder(config.framewireAddress)
                 .connectTimeout(config.connectTimeout)
-                .maxMessageSize(config.maxMessageSize);
+                .maxMessageSize(config.maxMessageSize)
+                // Inline: GatewayCall's listener never blocks, and a hop per event would cost each call
+                // more than the Framewire leg itself.
+                .callbackExecutor(Runnable::run);
         this.backend = new Backend(config.framewireAddress, client, config.connectTimeout);
         this.budget = new GatewayBudget(config.memoryBudget);
         this.healthChecks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
@@ -186,7 +189,7 @@ public final class GrpcGateway implements AutoCloseable {
                         : new InetSocketAddress(config.bindHost, config.port));
         HandlerRegistry forwardAll = new ForwardEverything(this::forward);
         server = builder
-                .executor(executor)
+                .directExecutor() // GatewayCall never blocks: what may wait is handed to the executor
                 .maxInboundMessageSize(config.maxMessageSize)
                 .maxInboundMetadataSize(config.maxMetadataSize)
                 .maxConcurrentCallsPerConnection(config.maxConcurrentCallsPerConnection)
@@ -245,7 +248,7 @@ public final class GrpcGateway implements AutoCloseable {
     }
 
     private io.grpc.ServerCall.Listener<byte[]> forward(io.grpc.ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
-        return GatewayCall.start(backend, budget, config.compressResponses, call, headers);
+        return GatewayCall.start(backend, budget, executor, config.compressResponses, call, headers);
     }
 
     private void checkHealth() {

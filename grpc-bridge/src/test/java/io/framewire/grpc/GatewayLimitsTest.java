@@ -327,6 +327,33 @@ class GatewayLimitsTest {
     }
 
     @Test
+    void aCallWaitingForTheBackendToConnectHoldsUpNoOtherCall() throws Exception {
+        // A backend that accepts TCP connections and never answers the handshake: connecting waits.
+        try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             GrpcGateway gateway = GrpcGateway.builder("tcp://127.0.0.1:" + mute.getLocalPort()).bindAddress("127.0.0.1")
+                     .port(0).connectTimeout(Duration.ofSeconds(3)).healthCheckInterval(Duration.ofMinutes(1))
+                     .build().start()) {
+            ManagedChannel channel = GrpcGatewayTest.channelTo(gateway); // one connection: one event loop
+            try {
+                CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> ClientCalls.blockingUnaryCall(
+                        channel, TestMethods.G_UNARY, GrpcGatewayTest.tenSeconds(), "wait"));
+                await().atMost(WAIT).until(() -> gateway.memoryInUse() > 0); // the call is in, waiting to connect
+                // The health service, on the same connection, answers meanwhile.
+                var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+                assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING, health.getStatus());
+                assertTrue(!waiting.isDone(), "the call still waits for the backend");
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> waiting.get(8, TimeUnit.SECONDS));
+                assertEquals(Status.Code.UNAVAILABLE, ((StatusRuntimeException) e.getCause()).getStatus().getCode());
+                await().atMost(WAIT).until(() -> gateway.memoryInUse() == 0);
+            } finally {
+                GrpcGatewayTest.shutdown(channel);
+            }
+        }
+    }
+
+    @Test
     void badLimitsAreRefusedWhenConfigured() {
         GrpcGateway.Builder b = GrpcGateway.builder("tcp://127.0.0.1:7000");
         assertThrows(IllegalArgumentException.class, () -> b.memoryBudget(1000));
