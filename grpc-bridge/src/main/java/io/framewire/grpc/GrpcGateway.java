@@ -116,8 +116,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * for clients that accept gzip ({@code grpc-accept-encoding}), and sent plain to those that do not.
  *
  * <h2>Threads and lifecycle</h2>
- * Thread-safe. {@link #start} binds; {@link #close} stops accepting, gives calls in flight a short
- * grace period, then cancels them, closes the Framewire client and frees the event loops.
+ * Thread-safe. Calls are forwarded on the threads their events arrive on, with no hop of the gateway's
+ * own: gRPC's side on its Netty event loops ({@code directExecutor}), the Framewire side on the thread
+ * that delivers it (the client runs the gateway's callbacks inline); nothing on that path waits. Only
+ * what could wait runs on a virtual thread of the gateway's: starting a call while the backend is being
+ * (re)connected or has many calls open, and the health check's PING. {@link #start} binds;
+ * {@link #close} stops accepting, gives calls in flight a short grace period, then cancels them, closes
+ * the Framewire client and frees the event loops.
  */
 public final class GrpcGateway implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(1);
@@ -127,6 +132,7 @@ public final class GrpcGateway implements AutoCloseable {
     private final Backend backend;
     private final GatewayBudget budget;
     private final HealthStatusManager health = new HealthStatusManager();
+    /** Where a call starts when starting it could wait (connecting, a busy backend): never an event loop. */
     private final ExecutorService executor =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-gateway-", 0).factory());
     private final ScheduledExecutorService healthChecks;
