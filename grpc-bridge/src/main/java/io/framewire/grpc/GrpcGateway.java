@@ -539,7 +539,7 @@ public final class GrpcGateway implements AutoCloseable {
         /**
          * After {@code time} without reading anything from a connection the gateway PINGs it, and
          * closes it if no answer comes within {@code timeout}: a client that vanished does not hold its
-         * calls and their memory. 1 minute and 20 seconds by default (gRPC clamps below 1 s).
+         * calls and their memory. 1 minute and 20 seconds by default; gRPC raises a time below 10 seconds to 10 seconds.
          */
         public Builder keepAlive(Duration time, Duration timeout) {
             this.keepAliveTime = positive("keepAlive time", time);

@@ -302,6 +302,26 @@ class GatewayLimitsTest {
     }
 
     @Test
+    @Timeout(30)
+    void aPeerThatStopsAnsweringIsClosedByKeepalive() throws Exception {
+        // gRPC raises a keepalive time below 10 s to 10 s: this test takes about 11 s.
+        try (Rig rig = new Rig(b -> b.keepAlive(Duration.ofSeconds(10), Duration.ofSeconds(1)));
+             Socket mute = new Socket("127.0.0.1", rig.gateway.port())) {
+            // An HTTP/2 client's preface and an empty SETTINGS frame, then nothing, not even a PING's ack.
+            mute.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            mute.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            mute.getOutputStream().flush();
+            mute.setSoTimeout(15_000);
+            long start = System.nanoTime();
+            assertTrue(closedByPeer(mute.getInputStream()), "the mute peer's connection was closed");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.printf("a peer that stopped answering was closed after %d ms%n", ms);
+            assertTrue(ms >= 9_000, "closed by keepalive, not by something sooner: " + ms + " ms");
+            rig.wellBehavedCallsWork();
+        }
+    }
+
+    @Test
     void aClientThatResetsStreamsRapidlyLosesItsConnectionOnly() throws Exception {
         try (Rig rig = new Rig(b -> b.maxResetsPerWindow(10, Duration.ofSeconds(10)))) {
             ManagedChannel hostile = rig.newChannel();
