@@ -68,7 +68,7 @@ final class GatewaySystem implements EchoSystem {
             case UNIX -> "over AF_UNIX (epoll domain sockets, authority \"localhost\")";
         };
         return "gRPC client (" + GrpcSystem.version() + ", directExecutor, ClientCalls.asyncUnaryCall) " + hop
-                + " -> GrpcGateway (its gRPC server's executor: the gateway's own) -> Framewire server over AF_UNIX ("
+                + " -> GrpcGateway (directExecutor, its Framewire client's callbacks inline) -> Framewire server over AF_UNIX ("
                 + backend.path().getFileName() + "); gateway and server in one JVM, server handler " + handler;
     }
 }

@@ -6,6 +6,7 @@ import io.framewire.Status;
 import io.framewire.StatusException;
 import io.framewire.protocol.StatusCode;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,10 @@ final class Backend implements AutoCloseable {
     private CompletableFuture<Client> connecting;
     private CompletableFuture<Duration> ping;
     private boolean closed;
+    /** Calls started on the client and not yet ended. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** A call or PING found the backend unreachable, and nothing has got through since. */
+    private volatile boolean suspect;
 
     Backend(String address, Client.Builder builder, Duration pingTimeout) {
         this.address = address;
@@ -47,6 +52,27 @@ final class Backend implements AutoCloseable {
      */
     MethodDescriptor<byte[], byte[]> method(String fullName) {
         return methods.get(fullName);
+    }
+
+    /**
+     * The client, if starting a call on it now cannot wait: it has connected, the backend last answered,
+     * and fewer than {@code maxInFlight} calls are open on it (beyond the backend's stream limit,
+     * starting one waits for a free stream). Empty otherwise: start the call where waiting costs nothing.
+     */
+    Optional<Client> readyClient(int maxInFlight) {
+        Client c = client;
+        return c == null || suspect || inFlight.get() >= maxInFlight ? Optional.empty() : Optional.of(c);
+    }
+
+    /** A call on the client started. */
+    void callStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A call on the client ended with {@code code}: UNAVAILABLE makes the backend suspect until one gets through. */
+    void callEnded(StatusCode code) {
+        inFlight.decrementAndGet();
+        suspect = code == StatusCode.UNAVAILABLE;
     }
 
     /**
@@ -157,8 +183,10 @@ final class Backend implements AutoCloseable {
                 lock.unlock();
             }
             p.get(pingTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            suspect = false;
             return true;
         } catch (StatusException | ExecutionException | TimeoutException e) {
+            suspect = true;
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

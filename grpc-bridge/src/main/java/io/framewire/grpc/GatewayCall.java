@@ -9,16 +9,31 @@ import io.framewire.StatusException;
 import io.framewire.protocol.Metadata;
 import io.grpc.Context;
 import io.grpc.ServerCall;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One gRPC call that the gateway forwards to its Framewire backend, from start to close. The gRPC
- * side's events arrive on the gateway's executor, the Framewire side's on the client's callback
- * executor; each side calls the other's call object only from its own (serialized) events, except
- * {@code request(n)}, which both sides allow from any thread.
+ * side's events arrive serialized on a Netty event loop (the gateway's server runs with
+ * {@code directExecutor}), the Framewire side's serialized on whichever thread delivers them (the
+ * gateway's client runs its callbacks inline). The gRPC call is written (headers, messages, close) only
+ * from the Framewire side's events, or once by the starter if the Framewire call cannot start; the
+ * Framewire call is sent to from whichever side finds it ready, one thread at a time
+ * ({@link #drainRequests}); {@code request(n)} is allowed from any thread on both.
+ *
+ * <p>Nothing here waits, so nothing blocks an event loop: the Framewire call is started inline only
+ * when that cannot wait ({@link Backend#readyClient}), and otherwise on a virtual thread, the gRPC
+ * side's events meanwhile only noted; a request the Framewire call cannot take yet waits in
+ * {@link #pending} (at most {@link Demand#AHEAD} of them). Everything the call holds is charged to its
+ * share of the gateway's memory budget, which goes back when the gRPC call ends, however it ends.
  */
 final class GatewayCall {
     private final ServerCall<byte[], byte[]> grpc;
     private final boolean compressResponses;
+    private final GatewayBudget.Account account;
     private volatile ClientCall<byte[], byte[]> framewire;
     /** gRPC client -> Framewire backend: asks gRPC for messages while the Framewire call can send. */
     private final Demand requests;
@@ -27,19 +42,38 @@ final class GatewayCall {
     /** Framewire listener events only. */
     private boolean headersSent;
 
-    private GatewayCall(ServerCall<byte[], byte[]> grpc, boolean compressResponses) {
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Requests from the gRPC client the Framewire call has not taken yet. */
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private boolean halfClosePending;
+    private boolean halfClosed;
+    /** A thread is sending {@link #pending}; another that finds more to do sets {@link #drainAgain}. */
+    private boolean draining;
+    private boolean drainAgain;
+    private boolean ended;
+    /** Why the gRPC call was cancelled before the Framewire call existed to hear it. */
+    private String cancelledBeforeStart;
+    /** Response bytes handed to gRPC while it was not ready: in its outbound queue until its onReady. */
+    private long responsesQueued;
+
+    private GatewayCall(ServerCall<byte[], byte[]> grpc, boolean compressResponses, GatewayBudget.Account account) {
         this.grpc = grpc;
         this.compressResponses = compressResponses;
+        this.account = account;
         this.requests = new Demand(grpc::request, () -> {
             ClientCall<byte[], byte[]> f = framewire;
             return f != null && f.isReady();
-        });
-        this.responses = new Demand(n -> framewire.request(n), grpc::isReady);
+        }, account);
+        this.responses = new Demand(n -> framewire.request(n), () -> framewire != null && grpc.isReady(), account);
     }
 
-    /** Starts forwarding {@code call}; what its {@code ServerCallHandler.startCall} returns. */
-    static ServerCall.Listener<byte[]> start(Backend backend, boolean compressResponses,
-                                             ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
+    /**
+     * Starts forwarding {@code call}; what its {@code ServerCallHandler.startCall} returns. Starts the
+     * Framewire call here if that cannot wait, otherwise on {@code starter}.
+     */
+    static ServerCall.Listener<byte[]> start(Backend backend, GatewayBudget budget, Executor starter,
+                                             boolean compressResponses, ServerCall<byte[], byte[]> call,
+                                             io.grpc.Metadata headers) {
         MethodDescriptor<byte[], byte[]> method;
         try {
             method = backend.method(call.getMethodDescriptor().getFullMethodName());
@@ -47,26 +81,75 @@ final class GatewayCall {
             call.close(io.grpc.Status.UNIMPLEMENTED.withDescription(e.getMessage()), new io.grpc.Metadata());
             return new ServerCall.Listener<>() {};
         }
+        Optional<GatewayBudget.Account> admitted = budget.admit();
+        if (admitted.isEmpty()) {
+            call.close(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(budget.refusal()), new io.grpc.Metadata());
+            return new ServerCall.Listener<>() {};
+        }
         CallOptions options = CallOptions.DEFAULT.withMetadata(Mapping.fromGrpc(headers));
         io.grpc.Deadline deadline = Context.current().getDeadline();
         if (deadline != null) {
             options = options.withDeadline(Mapping.fromGrpc(deadline));
         }
+        GatewayCall forwarded = new GatewayCall(call, compressResponses, admitted.get());
+        // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other events.
+        Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
+        Optional<Client> ready = backend.readyClient(INLINE_STARTS);
+        if (ready.isPresent()) {
+            forwarded.startFramewire(backend, ready.get(), method, options);
+        } else {
+            CallOptions o = options;
+            try {
+                starter.execute(() -> forwarded.connectAndStart(backend, method, o));
+            } catch (RejectedExecutionException e) { // the gateway is closing
+                forwarded.grpc.close(io.grpc.Status.UNAVAILABLE.withDescription("the gateway is closing"), new io.grpc.Metadata());
+            }
+        }
+        return forwarded.new FromGrpc();
+    }
+
+    /**
+     * Calls open on the backend's connection up to which a call starts inline: below any sane
+     * {@code MAX_CONCURRENT_STREAMS} of the backend (Framewire's default is 1,000), beyond which starting
+     * a call waits for a free stream.
+     */
+    static final int INLINE_STARTS = 256;
+
+    /** On the starter: connects to the backend if need be (waiting), then starts the Framewire call. */
+    private void connectAndStart(Backend backend, MethodDescriptor<byte[], byte[]> method, CallOptions options) {
         Client client;
         try {
             client = backend.client();
         } catch (StatusException e) {
-            call.close(Mapping.toGrpc(e.status()), new io.grpc.Metadata());
-            return new ServerCall.Listener<>() {};
+            try {
+                grpc.close(Mapping.toGrpc(e.status()), new io.grpc.Metadata());
+            } catch (IllegalStateException closed) {
+                // cancelled meanwhile: the client has its status
+            }
+            return;
         }
-        GatewayCall forwarded = new GatewayCall(call, compressResponses);
-        forwarded.framewire = client.startCall(method, options, forwarded.new FromFramewire());
-        // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other
-        // events, one of which may be blocked sending to a Framewire handler that is not reading.
-        Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
-        forwarded.requests.poll();
-        forwarded.responses.poll();
-        return forwarded.new FromGrpc();
+        startFramewire(backend, client, method, options);
+    }
+
+    private void startFramewire(Backend backend, Client client, MethodDescriptor<byte[], byte[]> method,
+                                CallOptions options) {
+        backend.callStarted();
+        ClientCall<byte[], byte[]> f = client.startCall(method, options, new FromFramewire(backend));
+        String cancelled;
+        lock.lock();
+        try {
+            framewire = f;
+            cancelled = cancelledBeforeStart;
+        } finally {
+            lock.unlock();
+        }
+        if (cancelled != null) {
+            f.cancel(cancelled);
+            return;
+        }
+        requests.poll();
+        responses.poll();
+        drainRequests(); // a half-close that came first
     }
 
     private void sendHeaders(io.grpc.Metadata headers) {
@@ -85,40 +168,178 @@ final class GatewayCall {
         requests.stop();
         responses.stop();
         io.grpc.Deadline deadline = context.getDeadline();
-        framewire.cancel(deadline != null && deadline.isExpired()
-                ? "the gRPC call's deadline passed at the gateway" : "cancelled by the gRPC client");
+        String why = deadline != null && deadline.isExpired()
+                ? "the gRPC call's deadline passed at the gateway" : "cancelled by the gRPC client";
+        ClientCall<byte[], byte[]> f;
+        lock.lock();
+        try {
+            f = framewire;
+            if (f == null) {
+                cancelledBeforeStart = why; // the starter cancels it as soon as it exists
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            f.cancel(why);
+        }
+    }
+
+    /** The gRPC call has ended (completed or cancelled): all the call held goes back to the budget. */
+    private void finish() {
+        requests.stop();
+        responses.stop();
+        lock.lock();
+        try {
+            ended = true;
+            pending.clear();
+        } finally {
+            lock.unlock();
+        }
+        account.close();
+    }
+
+    /**
+     * Sends the pending requests, then the half-close, while the Framewire call is ready; from either
+     * side's events, one thread at a time. Stops when the call is not ready: its onReady calls again.
+     */
+    private void drainRequests() {
+        lock.lock();
+        try {
+            if (framewire == null) {
+                return; // the starter drains once it has started the call
+            }
+            if (draining) {
+                drainAgain = true;
+                return;
+            }
+            draining = true;
+        } finally {
+            lock.unlock();
+        }
+        ClientCall<byte[], byte[]> f = framewire;
+        while (true) {
+            byte[] next;
+            boolean halfClose = false;
+            lock.lock();
+            try {
+                next = ended ? null : pending.peekFirst();
+                if (next == null && !ended && halfClosePending && !halfClosed) {
+                    halfClosed = halfClose = true;
+                }
+                if (next == null && !halfClose) {
+                    if (!drainAgain) {
+                        draining = false;
+                        return;
+                    }
+                    drainAgain = false;
+                    continue;
+                }
+                drainAgain = false;
+            } finally {
+                lock.unlock();
+            }
+            if (halfClose) {
+                f.halfClose();
+                continue;
+            }
+            if (!f.isReady()) {
+                lock.lock();
+                try {
+                    if (!drainAgain) {
+                        draining = false;
+                        return;
+                    }
+                    drainAgain = false;
+                    continue;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            lock.lock();
+            try {
+                pending.pollFirst();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                f.send(next); // ready: returns without waiting
+            } catch (StatusException | IllegalStateException e) {
+                // The Framewire call has ended: its close is on its way to the gRPC client.
+            }
+            account.release(next.length);
+            requests.delivered();
+        }
+    }
+
+    /** gRPC's outbound queue is below its threshold again: the responses it held are on the wire. */
+    private void releaseQueuedResponses() {
+        long bytes;
+        lock.lock();
+        try {
+            bytes = responsesQueued;
+            responsesQueued = 0;
+        } finally {
+            lock.unlock();
+        }
+        account.release(bytes);
     }
 
     /** The gRPC client's side: its messages, half-close and cancellation go to the Framewire call. */
     private final class FromGrpc extends ServerCall.Listener<byte[]> {
         @Override
         public void onMessage(byte[] message) {
+            requests.arrived(message.length);
+            lock.lock();
             try {
-                framewire.send(message);
-            } catch (StatusException | IllegalStateException e) {
-                // The Framewire call has ended: its close is on its way to the gRPC client.
+                if (ended) {
+                    account.release(message.length);
+                    return;
+                }
+                pending.addLast(message);
+            } finally {
+                lock.unlock();
             }
-            requests.delivered();
+            drainRequests();
         }
 
         @Override
         public void onHalfClose() {
-            framewire.halfClose();
+            lock.lock();
+            try {
+                halfClosePending = true;
+            } finally {
+                lock.unlock();
+            }
+            drainRequests();
         }
 
         @Override
         public void onCancel() {
             cancelFramewire(Context.current());
+            finish();
+        }
+
+        @Override
+        public void onComplete() {
+            finish();
         }
 
         @Override
         public void onReady() {
+            releaseQueuedResponses();
             responses.poll();
         }
     }
 
     /** The Framewire backend's side: its headers, messages and end go to the gRPC client. */
     private final class FromFramewire implements ClientCall.Listener<byte[]> {
+        private final Backend backend;
+
+        FromFramewire(Backend backend) {
+            this.backend = backend;
+        }
+
         @Override
         public boolean autoRequest() {
             return false;
@@ -135,6 +356,13 @@ final class GatewayCall {
 
         @Override
         public void onMessage(byte[] message) {
+            responses.arrived(message.length);
+            lock.lock();
+            try {
+                responsesQueued += message.length;
+            } finally {
+                lock.unlock();
+            }
             try {
                 if (!headersSent) {
                     sendHeaders(new io.grpc.Metadata());
@@ -144,11 +372,15 @@ final class GatewayCall {
                 cancelBackend(e); // the gRPC call is gone (cancelled, or its client disconnected)
                 return;
             }
+            if (grpc.isReady()) {
+                releaseQueuedResponses();
+            }
             responses.delivered();
         }
 
         @Override
         public void onClose(Status status, Metadata trailers) {
+            backend.callEnded(status.code());
             requests.stop();
             responses.stop();
             if (grpc.isCancelled()) {
@@ -163,6 +395,7 @@ final class GatewayCall {
 
         @Override
         public void onReady() {
+            drainRequests();
             requests.poll();
         }
 

@@ -69,7 +69,35 @@ import java.util.concurrent.locks.ReentrantLock;
  * responses only while the gRPC call can send them without buffering. So a gRPC client that stops
  * reading stops the Framewire handler's sends once the windows in between are full (gRPC's HTTP/2
  * window, Framewire's stream window, and at most a few messages of the gateway's), and a slow Framewire
- * service slows a fast gRPC sender the same way.
+ * service slows a fast gRPC sender the same way. Sending to the Framewire call never waits: a request
+ * it cannot take yet waits at the gateway, one of the few a call may have asked for.
+ *
+ * <h2>Limits</h2>
+ * Whatever gRPC clients send or withhold, the gateway's memory stays within one budget for all of its
+ * calls ({@link Builder#memoryBudget}, a quarter of the heap by default): every message it holds
+ * (requests waiting for the Framewire call, responses waiting in gRPC's outbound queue for a client that
+ * reads slowly or not at all), every message flow control has asked for and not yet received (reserved
+ * at the size of the largest its direction has carried), and each call's own state. Past seven-eighths
+ * of it new calls end {@code RESOURCE_EXHAUSTED} with a description saying so; when it is spent no call
+ * asks either side for more until memory comes back, and a call's share goes back when it ends, however
+ * it ends. One message larger than any before it on its call can take the gateway past the budget by
+ * its size, once. {@link #memoryInUse()} says how much is held.
+ * <p>The gRPC server's own limits are set too, each with a builder option and a default chosen for a
+ * server facing clients it does not control (gRPC's own defaults leave several unlimited):
+ * <table>
+ *   <caption>gRPC server limits</caption>
+ *   <tr><th>limit</th><th>default</th><th>option</th></tr>
+ *   <tr><td>calls open at once on one connection</td><td>100</td><td>{@link Builder#maxConcurrentCallsPerConnection}</td></tr>
+ *   <tr><td>message size</td><td>4 MiB</td><td>{@link Builder#maxMessageSize}</td></tr>
+ *   <tr><td>request metadata</td><td>8 KiB</td><td>{@link Builder#maxMetadataSize}</td></tr>
+ *   <tr><td>HTTP/2 handshake</td><td>10 s</td><td>{@link Builder#handshakeTimeout}</td></tr>
+ *   <tr><td>a connection with no call</td><td>5 min</td><td>{@link Builder#maxConnectionIdle}</td></tr>
+ *   <tr><td>keepalive PING after silence, its answer</td><td>1 min, 20 s</td><td>{@link Builder#keepAlive}</td></tr>
+ *   <tr><td>client PINGs at most every</td><td>5 min</td><td>{@link Builder#permitKeepAliveTime}</td></tr>
+ *   <tr><td>stream resets (rapid reset)</td><td>1,000 per 10 s</td><td>{@link Builder#maxResetsPerWindow}</td></tr>
+ * </table>
+ * Between the gateway and its backend, the Framewire client's bounds hold for all calls together: its
+ * send queue (4 MiB) and its connection window (8 MiB).
  *
  * <h2>Backend</h2>
  * One Framewire {@link Client} per gateway, connected when first needed and reconnecting when its
@@ -88,8 +116,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * for clients that accept gzip ({@code grpc-accept-encoding}), and sent plain to those that do not.
  *
  * <h2>Threads and lifecycle</h2>
- * Thread-safe. {@link #start} binds; {@link #close} stops accepting, gives calls in flight a short
- * grace period, then cancels them, closes the Framewire client and frees the event loops.
+ * Thread-safe. Calls are forwarded on the threads their events arrive on, with no hop of the gateway's
+ * own: gRPC's side on its Netty event loops ({@code directExecutor}), the Framewire side on the thread
+ * that delivers it (the client runs the gateway's callbacks inline); nothing on that path waits. Only
+ * what could wait runs on a virtual thread of the gateway's: starting a call while the backend is being
+ * (re)connected or has many calls open, and the health check's PING. {@link #start} binds;
+ * {@link #close} stops accepting, gives calls in flight a short grace period, then cancels them, closes
+ * the Framewire client and frees the event loops.
  */
 public final class GrpcGateway implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(1);
@@ -97,7 +130,9 @@ public final class GrpcGateway implements AutoCloseable {
     private final Config config;
     private final ReentrantLock lock = new ReentrantLock();
     private final Backend backend;
+    private final GatewayBudget budget;
     private final HealthStatusManager health = new HealthStatusManager();
+    /** Where a call starts when starting it could wait (connecting, a busy backend): never an event loop. */
     private final ExecutorService executor =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-gateway-", 0).factory());
     private final ScheduledExecutorService healthChecks;
@@ -110,8 +145,12 @@ public final class GrpcGateway implements AutoCloseable {
         this.config = config;
         Client.Builder client = Client.builder(config.framewireAddress)
                 .connectTimeout(config.connectTimeout)
-                .maxMessageSize(config.maxMessageSize);
+                .maxMessageSize(config.maxMessageSize)
+                // Inline: GatewayCall's listener never blocks, and a hop per event would cost each call
+                // more than the Framewire leg itself.
+                .callbackExecutor(Runnable::run);
         this.backend = new Backend(config.framewireAddress, client, config.connectTimeout);
+        this.budget = new GatewayBudget(config.memoryBudget);
         this.healthChecks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("framewire-gateway-health").factory());
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -156,8 +195,17 @@ public final class GrpcGateway implements AutoCloseable {
                         : new InetSocketAddress(config.bindHost, config.port));
         HandlerRegistry forwardAll = new ForwardEverything(this::forward);
         server = builder
-                .executor(executor)
+                .directExecutor() // GatewayCall never blocks: what may wait is handed to the executor
                 .maxInboundMessageSize(config.maxMessageSize)
+                .maxInboundMetadataSize(config.maxMetadataSize)
+                .maxConcurrentCallsPerConnection(config.maxConcurrentCallsPerConnection)
+                .maxConnectionIdle(config.maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTime(config.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(config.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .permitKeepAliveTime(config.permitKeepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+                .permitKeepAliveWithoutCalls(false)
+                .handshakeTimeout(config.handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .maxRstFramesPerWindow(config.maxResets, (int) config.resetWindow.toSeconds())
                 .addService(health.getHealthService())
                 .fallbackHandlerRegistry(forwardAll)
                 .build();
@@ -206,7 +254,7 @@ public final class GrpcGateway implements AutoCloseable {
     }
 
     private io.grpc.ServerCall.Listener<byte[]> forward(io.grpc.ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
-        return GatewayCall.start(backend, config.compressResponses, call, headers);
+        return GatewayCall.start(backend, budget, executor, config.compressResponses, call, headers);
     }
 
     private void checkHealth() {
@@ -237,6 +285,15 @@ public final class GrpcGateway implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Bytes the gateway's calls hold now against its {@link Builder#memoryBudget memory budget}: each
+     * call's base cost, the messages asked for and not yet arrived (at an estimate), and those received
+     * and not yet handed on. 0 when no call is open. For tests and monitoring.
+     */
+    public long memoryInUse() {
+        return budget.used();
     }
 
     /** The unix socket file the gateway listens on, if it was built with {@link Builder#unixSocket}. */
@@ -329,6 +386,8 @@ public final class GrpcGateway implements AutoCloseable {
      *         .bindAddress("0.0.0.0").port(50051)
      *         .connectTimeout(Duration.ofSeconds(2))
      *         .maxMessageSize(16 << 20)
+     *         .memoryBudget(512L << 20)
+     *         .maxConcurrentCallsPerConnection(200)
      *         .build();
      * }</pre>
      */
@@ -341,6 +400,16 @@ public final class GrpcGateway implements AutoCloseable {
         private Duration healthCheckInterval = Duration.ofSeconds(1);
         private int maxMessageSize = 4 << 20;
         private boolean compressResponses;
+        private long memoryBudget = Math.max(MIN_MEMORY_BUDGET, Runtime.getRuntime().maxMemory() / 4);
+        private int maxConcurrentCallsPerConnection = 100;
+        private int maxMetadataSize = 8 * 1024;
+        private Duration maxConnectionIdle = Duration.ofMinutes(5);
+        private Duration keepAliveTime = Duration.ofMinutes(1);
+        private Duration keepAliveTimeout = Duration.ofSeconds(20);
+        private Duration permitKeepAliveTime = Duration.ofMinutes(5);
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private int maxResets = 1_000;
+        private Duration resetWindow = Duration.ofSeconds(10);
 
         private Builder(String framewireAddress) {
             this.framewireAddress = framewireAddress;
@@ -414,14 +483,132 @@ public final class GrpcGateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Bytes all of the gateway's calls may hold together: requests waiting for the Framewire call,
+         * responses waiting in gRPC's outbound queue for a client to read them, what flow control has
+         * asked for and not yet received, and each call's own state. A quarter of the JVM's maximum heap
+         * by default (at least 4 MiB), as a Framewire server's {@code ServerLimits.memoryBudget}. Past
+         * seven-eighths of it new calls fail {@code RESOURCE_EXHAUSTED}; when it is spent, no call asks
+         * either side for more messages until memory comes back. See {@link GrpcGateway#memoryInUse()}.
+         *
+         * @throws IllegalArgumentException below 1 MiB
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 1L << 20) {
+                throw new IllegalArgumentException("memoryBudget must be at least 1 MiB, got " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Calls a gRPC client may have open at once on one connection (HTTP/2's
+         * {@code SETTINGS_MAX_CONCURRENT_STREAMS}); 100 by default. grpc clients queue calls beyond it
+         * until one ends; a peer that opens more anyway has the extra streams refused.
+         */
+        public Builder maxConcurrentCallsPerConnection(int calls) {
+            if (calls <= 0) {
+                throw new IllegalArgumentException("maxConcurrentCallsPerConnection must be positive, got " + calls);
+            }
+            this.maxConcurrentCallsPerConnection = calls;
+            return this;
+        }
+
+        /**
+         * The largest request metadata (HTTP/2 header list: keys, values and 32 bytes an entry) a
+         * client may send; 8 KiB by default, Framewire's own metadata limit. A larger one fails that
+         * call, which never reaches the backend.
+         */
+        public Builder maxMetadataSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMetadataSize must be positive, got " + bytes);
+            }
+            this.maxMetadataSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long a connection with no call open is kept before the gateway closes it gracefully
+         * (GOAWAY); 5 minutes by default, at least 1 second. Clients reconnect when they next call.
+         */
+        public Builder maxConnectionIdle(Duration idle) {
+            this.maxConnectionIdle = positive("maxConnectionIdle", idle);
+            return this;
+        }
+
+        /**
+         * After {@code time} without reading anything from a connection the gateway PINGs it, and
+         * closes it if no answer comes within {@code timeout}: a client that vanished does not hold its
+         * calls and their memory. 1 minute and 20 seconds by default; gRPC raises a time below 10 seconds to 10 seconds.
+         */
+        public Builder keepAlive(Duration time, Duration timeout) {
+            this.keepAliveTime = positive("keepAlive time", time);
+            this.keepAliveTimeout = positive("keepAlive timeout", timeout);
+            return this;
+        }
+
+        /**
+         * The most often a client may send keepalive PINGs, and only while it has calls open; 5 minutes
+         * by default, gRPC's own. A client that pings more often gets GOAWAY {@code ENHANCE_YOUR_CALM}
+         * ("too_many_pings").
+         */
+        public Builder permitKeepAliveTime(Duration time) {
+            this.permitKeepAliveTime = positive("permitKeepAliveTime", time);
+            return this;
+        }
+
+        /**
+         * How long a new connection may take to send HTTP/2's preface and SETTINGS before it is closed;
+         * 10 seconds by default (gRPC's own is 120 s), as a Framewire server's HELLO timeout.
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive("handshakeTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * gRPC's defence against HTTP/2 "rapid reset" (CVE-2023-44487): a connection on which the client
+         * resets (cancels) more than {@code resets} streams within {@code window} is closed. 1,000 per
+         * 10 seconds by default; clients cancel calls in normal use too, so not much lower.
+         *
+         * @throws IllegalArgumentException if {@code resets} is not positive or {@code window} is not a
+         *         whole, positive number of seconds
+         */
+        public Builder maxResetsPerWindow(int resets, Duration window) {
+            if (resets <= 0) {
+                throw new IllegalArgumentException("resets must be positive, got " + resets);
+            }
+            if (window.toSeconds() <= 0 || window.toSeconds() > Integer.MAX_VALUE || window.toNanos() % 1_000_000_000L != 0) {
+                throw new IllegalArgumentException("the reset window must be a whole, positive number of seconds, got " + window);
+            }
+            this.maxResets = resets;
+            this.resetWindow = window;
+            return this;
+        }
+
+        private static Duration positive(String what, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+
         /** The gateway, not yet listening: see {@link GrpcGateway#start()}. */
         public GrpcGateway build() {
             return new GrpcGateway(new Config(framewireAddress, port, bindHost, unixSocket, connectTimeout,
-                    healthCheckInterval, maxMessageSize, compressResponses));
+                    healthCheckInterval, maxMessageSize, compressResponses, memoryBudget,
+                    maxConcurrentCallsPerConnection, maxMetadataSize, maxConnectionIdle, keepAliveTime,
+                    keepAliveTimeout, permitKeepAliveTime, handshakeTimeout, maxResets, resetWindow));
         }
     }
 
+    private static final long MIN_MEMORY_BUDGET = 4L << 20;
+
     /** What a builder said, fixed at {@code build()}. */
     private record Config(String framewireAddress, int port, String bindHost, Path unixSocket, Duration connectTimeout,
-                          Duration healthCheckInterval, int maxMessageSize, boolean compressResponses) {}
+                          Duration healthCheckInterval, int maxMessageSize, boolean compressResponses,
+                          long memoryBudget, int maxConcurrentCallsPerConnection, int maxMetadataSize,
+                          Duration maxConnectionIdle, Duration keepAliveTime, Duration keepAliveTimeout,
+                          Duration permitKeepAliveTime, Duration handshakeTimeout, int maxResets,
+                          Duration resetWindow) {}
 }

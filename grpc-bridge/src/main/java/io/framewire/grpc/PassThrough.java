@@ -24,6 +24,15 @@ final class PassThrough {
         @Override
         public byte[] parse(InputStream stream) {
             try (stream) {
+                if (stream instanceof io.grpc.KnownLength) {
+                    // gRPC's message streams know their length: one copy, into an array of the right size
+                    byte[] message = new byte[stream.available()];
+                    int n = stream.readNBytes(message, 0, message.length);
+                    if (n == message.length && stream.read() < 0) {
+                        return message;
+                    }
+                    throw new IOException("the message stream said " + message.length + " bytes and held another number");
+                }
                 return stream.readAllBytes();
             } catch (IOException e) {
                 throw io.grpc.Status.INTERNAL.withDescription("could not read a message").withCause(e).asRuntimeException();

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,6 +32,9 @@ final class FramewireBackend implements AutoCloseable {
     final CountDownLatch cancelled = new CountDownLatch(1);
     final AtomicReference<Status> cancellation = new AtomicReference<>();
     final AtomicLong firehoseSent = new AtomicLong();
+    /** Handlers of Hold and Firehose running now, and the most that ever ran at once. */
+    final AtomicInteger running = new AtomicInteger();
+    final AtomicInteger mostRunning = new AtomicInteger();
     final AtomicLong drained = new AtomicLong();
     final CountDownLatch releaseDrain = new CountDownLatch(1);
     private final Server server;
@@ -72,18 +76,28 @@ final class FramewireBackend implements AutoCloseable {
                         cancellation.set(call.context().cancellationStatus().orElseThrow());
                         cancelled.countDown();
                     });
-                    call.send("started");
-                    for (String ignored : call.requests()) {
-                        // until the call ends
+                    started();
+                    try {
+                        call.send("started");
+                        for (String ignored : call.requests()) {
+                            // until the call ends
+                        }
+                    } finally {
+                        running.decrementAndGet();
                     }
                 })
                 .build();
         Service flow = Service.builder("test.Flow")
                 .serverStreaming(TestMethods.F_FIREHOSE, (request, call) -> {
                     byte[] chunk = new byte[CHUNK];
-                    for (long sent = 0; sent < FIREHOSE_BYTES; sent += CHUNK) {
-                        call.send(chunk);
-                        firehoseSent.addAndGet(CHUNK);
+                    started();
+                    try {
+                        for (long sent = 0; sent < FIREHOSE_BYTES; sent += CHUNK) {
+                            call.send(chunk);
+                            firehoseSent.addAndGet(CHUNK);
+                        }
+                    } finally {
+                        running.decrementAndGet();
                     }
                 })
                 .clientStreaming(TestMethods.F_DRAIN, call -> {
@@ -99,6 +113,10 @@ final class FramewireBackend implements AutoCloseable {
                 })
                 .build();
         server = Server.builder().listen(listen).service(echo).service(flow).maxMessageSize(8 << 20).build().start();
+    }
+
+    private void started() {
+        mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
     }
 
     /** The address clients reach it at (the port chosen, for tcp). */
