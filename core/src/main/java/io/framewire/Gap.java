@@ -28,7 +28,9 @@ public record Gap(long afterSequence, long lostCount, Reason reason) implements 
         /** The connection was lost; the client reconnected and subscribed again. */
         RECONNECT,
         /** The message was larger than this client accepts in a frame (its MAX_FRAME_SIZE setting). */
-        TOO_LARGE
+        TOO_LARGE,
+        /** Lost on the network (udp://): the client saw a hole in the sequence numbers and reports it. */
+        LOST
     }
 
     /** The first lost sequence number. */

@@ -8,7 +8,9 @@ public enum GapReason {
     /** The subscriber was disconnected (DISCONNECT policy); these were queued for it. */
     SLOW_CONSUMER(4),
     /** The DELIVER would be longer than the subscriber's MAX_FRAME_SIZE. */
-    TOO_LARGE(5);
+    TOO_LARGE(5),
+    /** Lost on the network (pub/sub over udp): the receiver saw a hole in the sequence numbers. */
+    LOST(6);
 
     private final int code;
 
