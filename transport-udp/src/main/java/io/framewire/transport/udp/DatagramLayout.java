@@ -57,7 +57,7 @@ final class DatagramLayout {
     static final int CHANNEL_CONTROL = 0;
     /** A call: the request (client to server) and the response (server to client) are one message each. */
     static final int CHANNEL_CALL = 1;
-    /** Reserved for pub/sub over UDP; this version drops (and counts) such datagrams. */
+    /** Pub/sub frames, one per message (PROTOCOL.md section 9.6). */
     static final int CHANNEL_PUBSUB = 2;
 
     static final int CHANNEL_OFFSET = HEADER_LENGTH;
