@@ -571,7 +571,7 @@ class HostileInputTest {
                 bad("SUBSCRIBE without its bounds", frame(SUBSCRIBE, 0, 1, Raw.payload().str16("a").str16("").u8(0).u32(1)),
                         ErrorCode.MALFORMED_FRAME, "max bytes"),
                 bad("gap reason 0", frame(GAP, 0, 1, gap(1, 2, 0)), ErrorCode.MALFORMED_FRAME, "GAP", "reason 0"),
-                bad("gap reason 6", frame(GAP, 0, 1, gap(1, 2, 6)), ErrorCode.MALFORMED_FRAME, "reason 6"),
+                bad("gap reason 7", frame(GAP, 0, 1, gap(1, 2, 7)), ErrorCode.MALFORMED_FRAME, "reason 7"),
                 bad("gap first above last", frame(GAP, 0, 1, gap(7, 5, 1)), ErrorCode.MALFORMED_FRAME, "7..5"),
                 bad("gap first above last, unsigned", frame(GAP, 0, 1, gap(-1, 5, 1)),
                         ErrorCode.MALFORMED_FRAME, "18446744073709551615..5"),
