@@ -53,6 +53,8 @@ final class UdpPubSubClient {
     private final ArrayDeque<HeldPing> heldPings = new ArrayDeque<>();
     private long nextRenewNanos;
     private int floorSent = 1;
+    /** Bytes of DELIVER and GAP frames held for the engine, all subscriptions together (bounded by heldBytes). */
+    private long heldBytes;
 
     private record HeldPing(int barrier, byte[] frame) {}
 
@@ -83,7 +85,7 @@ final class UdpPubSubClient {
         final TreeMap<Long, byte[]> early = new TreeMap<>();
         long earlySinceNanos;
         final ArrayDeque<byte[]> ready = new ArrayDeque<>();
-        int readyDelivers;
+        int readyFrames;
 
         Subscription(int id, long credit) {
             this.id = id;
@@ -96,6 +98,11 @@ final class UdpPubSubClient {
                 return;
             }
             if (first > expected) {
+                if (heldBytes + f.length > options.heldBytes()) {
+                    counters.drop(Drop.PUBSUB_QUEUE_FULL); // reported LOST when the hole in front of it is
+                    return;
+                }
+                heldBytes += f.length;
                 early.put(first, f);
                 if (early.size() == 1) {
                     earlySinceNanos = now;
@@ -113,16 +120,16 @@ final class UdpPubSubClient {
             if (first < expected) {
                 f = f.clone(); // a GAP reaching back into what arrived: keep only its new part
                 ByteBuffer.wrap(f).putLong(FrameLayout.HEADER_LENGTH, expected);
+                first = expected;
             }
             expected = last + 1;
-            if (typeOf(f) == FrameType.DELIVER.code()) {
-                if (readyDelivers >= QUEUED_PER_SUBSCRIPTION) {
-                    counters.drop(Drop.PUBSUB_QUEUE_FULL);
-                    lost(first, last);
-                    return;
-                }
-                readyDelivers++;
+            if (readyFrames >= QUEUED_PER_SUBSCRIPTION || heldBytes + f.length > options.heldBytes()) {
+                counters.drop(Drop.PUBSUB_QUEUE_FULL);
+                lost(first, last);
+                return;
             }
+            readyFrames++;
+            heldBytes += f.length;
             ready.addLast(f);
         }
 
@@ -135,12 +142,16 @@ final class UdpPubSubClient {
                 ByteBuffer.wrap(tail).putLong(FrameLayout.HEADER_LENGTH + 8, last);
                 return;
             }
-            ready.addLast(FrameEncoder.encode(new Frame.Gap(id, first, last, GapReason.LOST)));
+            byte[] gap = FrameEncoder.encode(new Frame.Gap(id, first, last, GapReason.LOST));
+            readyFrames++; // may pass the bound by one: what follows merges into it
+            heldBytes += gap.length;
+            ready.addLast(gap);
         }
 
         private void drainEarly(long now) {
             while (!early.isEmpty() && early.firstKey() <= expected) {
                 byte[] f = early.pollFirstEntry().getValue();
+                heldBytes -= f.length;
                 long[] range = range(f);
                 if (range[1] < expected) {
                     counters.drop(Drop.PUBSUB_DUPLICATE);
@@ -173,8 +184,9 @@ final class UdpPubSubClient {
                         return;
                     }
                     credit--;
-                    readyDelivers--;
                 }
+                readyFrames--;
+                heldBytes -= f.length;
                 conn.toCore(ready.pollFirst());
             }
         }
@@ -187,6 +199,20 @@ final class UdpPubSubClient {
         this.counters = counters;
         this.reorderNanos = options.initialRetransmit().toNanos();
         this.nextRenewNanos = System.nanoTime() + options.leaseRenewal().toNanos();
+    }
+
+    /** Removes a subscription and lets go of what it held. */
+    private Subscription forget(int id) {
+        Subscription s = subscriptions.remove(id);
+        if (s != null) {
+            for (byte[] f : s.ready) {
+                heldBytes -= f.length;
+            }
+            for (byte[] f : s.early.values()) {
+                heldBytes -= f.length;
+            }
+        }
+        return s;
     }
 
     /** DELIVER: [seq, seq]; GAP: [first, last]. */
@@ -207,7 +233,7 @@ final class UdpPubSubClient {
             subscriptions.put(stream, new Subscription(stream, credit));
             sendReliable(f, 0, stream, false);
         } else if (type == FrameType.UNSUBSCRIBE.code()) {
-            subscriptions.remove(stream);
+            forget(stream);
             sendReliable(f, 0, 0, false);
         } else if (type == FrameType.PUBLISH.code()) {
             boolean acked = (flags & FrameLayout.FLAG_ACK_REQUESTED) != 0 && stream != 0;
@@ -309,7 +335,7 @@ final class UdpPubSubClient {
                 acknowledged(id);
                 continue;
             }
-            Subscription s = type == FrameType.SUBSCRIPTION_END.code() ? subscriptions.remove(stream) : subscriptions.get(stream);
+            Subscription s = type == FrameType.SUBSCRIPTION_END.code() ? forget(stream) : subscriptions.get(stream);
             if (s == null) {
                 counters.drop(Drop.PUBSUB_STALE);
                 continue;

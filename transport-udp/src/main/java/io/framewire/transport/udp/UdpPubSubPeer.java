@@ -66,8 +66,8 @@ final class UdpPubSubPeer {
 
     // --- from the client ---
 
-    /** A whole or partial message on channel PUBSUB; {@code message} is non-null once it is complete. */
-    boolean alreadySeen(int id, int clientFloor) {
+    /** A fragment of message {@code id} arrived: true if it was handed to the engine before (answered again). */
+    boolean alreadySeen(int id, int offset, int clientFloor) {
         advanceFloor(clientFloor);
         if (id < floor) {
             counters.drop(Drop.STALE); // acknowledged at the client already
@@ -76,6 +76,9 @@ final class UdpPubSubPeer {
         byte[][] answer = seen.get(id);
         if (answer == null) {
             return false;
+        }
+        if (offset != 0) {
+            return true; // a message sent again is answered once, for its first fragment
         }
         for (byte[] d : answer) {
             peer.endpoint.send(d, peer.address);

@@ -283,7 +283,7 @@ final class UdpServerPeer extends DatagramSession {
                 counters.drop(Drop.PUBSUB_MALFORMED);
                 return;
             }
-            if (!pubsub.alreadySeen(id, d.getInt(DATA_FLOOR_OFFSET))) {
+            if (!pubsub.alreadySeen(id, offset, d.getInt(DATA_FLOOR_OFFSET))) {
                 byte[] message = requests.offer(Reassembler.key(CHANNEL_PUBSUB, id), total, offset, bytes, now);
                 if (message != null) {
                     pubsub.onMessage(id, message);

@@ -276,6 +276,59 @@ class UdpPubSubTest {
     }
 
     @Test
+    void aSubscriberThatFallsBehindLosesDeliveriesAsLostGapsWithinItsBound() throws Exception {
+        startServer(UdpOptions.defaults());
+        Client subscriber = client();
+        Client publisher = client();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<Delivery> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        subscriber.subscribe("t", SubscribeOptions.DEFAULT.withPrefetch(10), new Subscription.Listener() {
+            @Override
+            public void onMessage(Message m) {
+                seen.add(m);
+                try {
+                    release.await(30, TimeUnit.SECONDS); // stalls: the engine stops granting credit
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onGap(Gap gap) {
+                seen.add(gap);
+            }
+        });
+        int n = UdpPubSubClient.QUEUED_PER_SUBSCRIPTION + 500;
+        for (int i = 1; i <= n; i++) {
+            publisher.publish("t", text("m" + i));
+        }
+        publisher.publishAcked("t", text("last"), Metadata.EMPTY).get(10, TimeUnit.SECONDS);
+        UdpCounters c = connectionTo(server.address().port()).counters;
+        await().atMost(Duration.ofSeconds(20)).until(() -> c.dropped(Drop.PUBSUB_QUEUE_FULL) > 0);
+        release.countDown();
+        // Every sequence number is accounted for once, in order: a message or inside a gap.
+        await().atMost(Duration.ofSeconds(20)).until(() -> accounted(seen).size() == n + 1 || !accounted(seen).isEmpty()
+                && accounted(seen).get(accounted(seen).size() - 1) == n + 1);
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, n + 1).boxed().toList(), accounted(seen));
+        assertTrue(seen.stream().anyMatch(d -> d instanceof Gap g && g.reason() == Gap.Reason.LOST));
+    }
+
+    static List<Long> accounted(List<Delivery> seen) {
+        List<Long> out = new ArrayList<>();
+        for (Delivery d : seen) {
+            switch (d) {
+                case Message m -> out.add(m.sequence());
+                case Gap g -> {
+                    for (long q = g.firstSequence(); q <= g.lastSequence().orElseThrow(); q++) {
+                        out.add(q);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
     void subscriptionsAreBoundedPerClientAndForTheServer() throws Exception {
         startServer(UdpOptions.builder().subscriptionsPerPeer(2).subscriptionsTotal(3).build());
         Client a = client();
