@@ -313,6 +313,67 @@ class UdpPubSubTest {
         assertTrue(seen.stream().anyMatch(d -> d instanceof Gap g && g.reason() == Gap.Reason.LOST));
     }
 
+    @Test
+    void underLossDuplicationAndReorderingEveryPublishIsPublishedOnceAndEverySequenceNumberIsAccountedForOnce() throws Exception {
+        UdpOptions quick = UdpOptions.builder().initialRetransmit(Duration.ofMillis(20)).maxRetransmit(Duration.ofMillis(200)).build();
+        startServer(quick);
+        java.net.InetSocketAddress at = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.address().port());
+        LossyRelay toPublisher = new LossyRelay(at, 0.10, 0.05, 0.05, 11);
+        open.add(toPublisher);
+        LossyRelay toSubscriber = new LossyRelay(at, 0.10, 0.05, 0.05, 12);
+        open.add(toSubscriber);
+        Client subscriber = client(toSubscriber.port(), quick);
+        Client publisher = client(toPublisher.port(), quick);
+        List<Delivery> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        subscriber.subscribe("t", SubscribeOptions.DEFAULT, Subscription.Listener.of(seen::add, seen::add));
+        int n = 2000;
+        for (int i = 1; i <= n; i++) {
+            publisher.publish("t", text("m" + i));
+        }
+        publisher.publishAcked("t", text("acked"), Metadata.EMPTY).get(30, TimeUnit.SECONDS);
+        // A loss shows when a later message arrives: publish markers until one gets through.
+        AtomicInteger markers = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            publisher.publish("t", text("marker"));
+            markers.incrementAndGet();
+            List<Long> a = accounted(seen);
+            return !a.isEmpty() && a.get(a.size() - 1) > n + 1;
+        });
+        List<Long> a = accounted(seen);
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, a.size()).boxed().toList(), a,
+                "each sequence number once, in order, as a message or in a gap");
+        // Every publish the publisher's layer got acknowledged was published once, never twice.
+        await().atMost(Duration.ofSeconds(30)).until(() -> connectionTo(toPublisher.port()).counters.pubsubRetransmits.sum() >= 0
+                && endpoint.counters.publishesDelivered.sum() == n + 1 + markers.get());
+        List<Delivery> snapshot = List.copyOf(seen);
+        a = accounted(snapshot);
+        long messages = snapshot.stream().filter(d -> d instanceof Message).count();
+        long lost = a.size() - messages;
+        System.out.printf("udp pub/sub under 10%% loss, 5%% duplication, 5%% reordering each way: %d published once each"
+                + " (%d publisher retransmissions), %d sequence numbers at the subscriber: %d messages, %d LOST%n",
+                n + 1 + markers.get(), connectionTo(toPublisher.port()).counters.pubsubRetransmits.sum(), a.size(), messages, lost);
+        System.out.println("server: " + endpoint.counters);
+        assertTrue(lost > 0, "the relay lost deliveries, and they were reported");
+        assertTrue(snapshot.stream().allMatch(d -> d instanceof Message || ((Gap) d).reason() == Gap.Reason.LOST));
+    }
+
+    @Test
+    void pubSubOptionsOutOfRangeAreRefusedByName() {
+        IllegalArgumentException lease = assertThrows(IllegalArgumentException.class,
+                () -> UdpOptions.builder().subscriptionLease(Duration.ZERO).build());
+        assertTrue(lease.getMessage().startsWith("subscriptionLease must be positive"), lease.getMessage());
+        IllegalArgumentException renewal = assertThrows(IllegalArgumentException.class,
+                () -> UdpOptions.builder().leaseRenewal(Duration.ofSeconds(-1)).build());
+        assertTrue(renewal.getMessage().startsWith("leaseRenewal must be positive"), renewal.getMessage());
+        IllegalArgumentException perPeer = assertThrows(IllegalArgumentException.class,
+                () -> UdpOptions.builder().subscriptionsPerPeer(0).build());
+        assertTrue(perPeer.getMessage().startsWith("subscriptionsPerPeer must be at least 1"), perPeer.getMessage());
+        IllegalArgumentException total = assertThrows(IllegalArgumentException.class,
+                () -> UdpOptions.builder().subscriptionsPerPeer(10).subscriptionsTotal(5).build());
+        assertTrue(total.getMessage().startsWith("subscriptionsTotal (at least subscriptionsPerPeer) must be at least 10"),
+                total.getMessage());
+    }
+
     static List<Long> accounted(List<Delivery> seen) {
         List<Long> out = new ArrayList<>();
         for (Delivery d : seen) {
