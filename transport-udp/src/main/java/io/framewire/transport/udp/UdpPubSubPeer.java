@@ -28,8 +28,9 @@ import java.util.TreeMap;
  * subscription credit back as it sends.
  *
  * <p>Bounds: {@link UdpOptions#subscriptionsPerPeer()} and {@link UdpOptions#subscriptionsTotal()}
- * subscriptions; {@link #DEDUP_ENTRIES} remembered message ids per client (a client's message beyond
- * it is dropped and sent again later); PUBLISH frames only as far as the engine's publish credit
+ * subscriptions; {@link #DEDUP_ENTRIES} remembered message ids per client, and
+ * {@link UdpOptions#cacheEntries()} for all clients together (a client's message beyond either is
+ * dropped and sent again later); PUBLISH frames only as far as the engine's publish credit
  * goes (beyond it, dropped and sent again later); nothing queued toward the client.
  */
 final class UdpPubSubPeer {
@@ -101,7 +102,7 @@ final class UdpPubSubPeer {
             counters.drop(Drop.PUBSUB_MALFORMED);
             return;
         }
-        if (seen.size() >= DEDUP_ENTRIES) {
+        if (seen.size() >= DEDUP_ENTRIES || peer.endpoint.pubsubRemembered.get() >= options.cacheEntries()) {
             counters.drop(Drop.PUBSUB_DEDUP_FULL);
             return;
         }
@@ -118,7 +119,7 @@ final class UdpPubSubPeer {
             counters.publishesDelivered.increment();
             peer.toCore(f);
             if ((f[FrameLayout.FLAGS_OFFSET] & FrameLayout.FLAG_ACK_REQUESTED) != 0 && stream != 0) {
-                seen.put(id, PENDING); // the engine's ACK frame answers it
+                remember(id, PENDING); // the engine's ACK frame answers it
                 pendingAcks.put(stream, id);
             } else {
                 acknowledge(id);
@@ -155,8 +156,14 @@ final class UdpPubSubPeer {
 
     private void acknowledge(int id) {
         byte[] ack = ack(ACK, session, CHANNEL_PUBSUB, id);
-        seen.put(id, new byte[][] {ack});
+        remember(id, new byte[][] {ack});
         peer.endpoint.send(ack, peer.address);
+    }
+
+    private void remember(int id, byte[][] answer) {
+        if (seen.put(id, answer) == null) {
+            peer.endpoint.pubsubRemembered.incrementAndGet();
+        }
     }
 
     /** RENEW: the client's floor, and the subscriptions it keeps. */
@@ -180,7 +187,9 @@ final class UdpPubSubPeer {
             return;
         }
         floor = clientFloor;
-        seen.headMap(clientFloor).clear();
+        Map<Integer, byte[][]> passed = seen.headMap(clientFloor);
+        peer.endpoint.pubsubRemembered.addAndGet(-passed.size());
+        passed.clear();
         pendingAcks.values().removeIf(id -> id < clientFloor);
     }
 
@@ -268,6 +277,7 @@ final class UdpPubSubPeer {
     void clear() {
         peer.endpoint.subscriptions.addAndGet(-leases.size());
         leases.clear();
+        peer.endpoint.pubsubRemembered.addAndGet(-seen.size());
         seen.clear();
         pendingAcks.clear();
     }

@@ -420,6 +420,30 @@ class UdpPubSubTest {
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.counters.dropped(Drop.PUBSUB_DEDUP_FULL) >= 10);
             assertEquals(UdpPubSubPeer.DEDUP_ENTRIES, endpoint.counters.publishesDelivered.sum());
+            assertEquals(UdpPubSubPeer.DEDUP_ENTRIES, endpoint.pubsubRemembered.get());
+            // The floor passing them frees them, here and in the server's count.
+            raw.send(DatagramLayout.renew(raw.session, n + 1, new int[0], 0, 0));
+            await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.pubsubRemembered.get() == 0);
+        }
+    }
+
+    @Test
+    void theServersDedupMemoryIsBoundedForAllClientsTogether() throws Exception {
+        startServer(UdpOptions.builder().cacheEntries(5).build());
+        try (RawUdpPeer one = new RawUdpPeer(server.address().port()); RawUdpPeer two = new RawUdpPeer(server.address().port())) {
+            one.handshake();
+            two.handshake();
+            byte[] publish = FrameEncoder.encode(new Frame.Publish(0, "t", "", Metadata.EMPTY, new byte[] {1}));
+            for (int id = 1; id <= 4; id++) {
+                one.send(one.data(one.session, DatagramLayout.CHANNEL_PUBSUB, 1, id, publish.length, 0, publish));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.pubsubRemembered.get() == 4);
+            for (int id = 1; id <= 3; id++) {
+                two.send(two.data(two.session, DatagramLayout.CHANNEL_PUBSUB, 1, id, publish.length, 0, publish));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.counters.dropped(Drop.PUBSUB_DEDUP_FULL) == 2);
+            assertEquals(5, endpoint.counters.publishesDelivered.sum());
+            assertEquals(5, endpoint.pubsubRemembered.get());
         }
     }
 
