@@ -3,6 +3,7 @@ package io.framewire.transport.udp;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -220,7 +221,7 @@ class UdpPubSubTest {
         assertEquals("still here", new String(((Message) kept.seen.get(0)).data(), StandardCharsets.UTF_8));
         assertEquals(1, endpoint.counters.leasesExpired.sum());
         assertTrue(dropped.seen.isEmpty());
-        assertTrue(kept.ended.isDone() == false);
+        assertFalse(kept.ended.isDone(), "the renewed subscription did not end");
     }
 
     @Test
