@@ -30,9 +30,9 @@ public record Gap(long afterSequence, long lostCount, Reason reason) implements 
         /** The message was larger than this client accepts in a frame (its MAX_FRAME_SIZE setting). */
         TOO_LARGE,
         /**
-         * Lost on the network and not repaired within the repair window (a udp multicast group). The
-         * lost message's topic is unknown, so every subscription on the connection is told: the count
-         * is an upper bound of what this subscription missed.
+         * Lost on the network (udp://): the receiver saw a hole in the sequence numbers that was not
+         * repaired in time. On a multicast group the lost message's topic is unknown, so every
+         * subscription on the connection is told: there the count is an upper bound.
          */
         LOST
     }

@@ -9,7 +9,7 @@ public enum GapReason {
     SLOW_CONSUMER(4),
     /** The DELIVER would be longer than the subscriber's MAX_FRAME_SIZE. */
     TOO_LARGE(5),
-    /** Lost on the network and not repaired in time (datagram transports: a udp multicast group). */
+    /** Lost on the network (pub/sub over udp, unicast or multicast): a hole in the sequence numbers, not repaired in time. */
     LOST(6);
 
     private final int code;

@@ -48,12 +48,16 @@ final class DatagramLayout {
     /** Several whole DATA datagrams of one session, each preceded by its u16 length. */
     static final int BATCH = 0x0B;
     static final int BATCH_RECORD_HEADER = 2;
+    /** Client to server: u8 channel (PUBSUB), u32 floor, then u32 subscription ids whose leases it renews. */
+    static final int RENEW = 0x0C;
+    static final int RENEW_FLOOR_OFFSET = HEADER_LENGTH + 1;
+    static final int RENEW_IDS_OFFSET = HEADER_LENGTH + 5;
 
     /** Connection frames (stream 0: PING, PONG, GOAWAY, ERROR), each its own message, not retransmitted. */
     static final int CHANNEL_CONTROL = 0;
     /** A call: the request (client to server) and the response (server to client) are one message each. */
     static final int CHANNEL_CALL = 1;
-    /** Reserved for pub/sub over UDP; this version drops (and counts) such datagrams. */
+    /** Pub/sub frames, one per message (PROTOCOL.md section 9.6). */
     static final int CHANNEL_PUBSUB = 2;
 
     static final int CHANNEL_OFFSET = HEADER_LENGTH;
@@ -93,6 +97,16 @@ final class DatagramLayout {
     static byte[] poll(long session, int channel, int id, int floor) {
         ByteBuffer b = ByteBuffer.allocate(POLL_LENGTH);
         header(b, POLL, session).put((byte) channel).putInt(id).putInt(floor);
+        return b.array();
+    }
+
+    /** A RENEW datagram: the client's pub/sub floor, and the subscriptions {@code ids[from, to)} it keeps. */
+    static byte[] renew(long session, int floor, int[] ids, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate(RENEW_IDS_OFFSET + 4 * (to - from));
+        header(b, RENEW, session).put((byte) CHANNEL_PUBSUB).putInt(floor);
+        for (int i = from; i < to; i++) {
+            b.putInt(ids[i]);
+        }
         return b.array();
     }
 

@@ -45,6 +45,8 @@ abstract class DatagramSession implements Connection {
     // What the engine may still receive, from its own HELLO and CREDIT frames.
     private int coreStreamWindow = Settings.defaults().initialStreamWindow();
     private long coreConnectionCredit = Settings.defaults().connectionWindow();
+    /** The PUBLISH_WINDOW of the engine's HELLO (a server's engine: what its publishers may have outstanding). */
+    int corePublishWindow = Settings.defaults().publishWindow();
     private final Map<Integer, Long> streamCredit = new HashMap<>();
     private final LinkedHashMap<Integer, ArrayDeque<byte[]>> pending = new LinkedHashMap<>();
 
@@ -187,10 +189,14 @@ abstract class DatagramSession implements Connection {
         int flags = f[FrameLayout.FLAGS_OFFSET] & 0xFF;
         int stream = ByteBuffer.wrap(f, FrameLayout.STREAM_ID_OFFSET, 4).getInt() & FrameLayout.STREAM_ID_MASK;
         if (type == FrameType.CREDIT.code()) {
-            if (flags == 0 && f.length >= FrameLayout.HEADER_LENGTH + 4) {
-                onCoreCredit(stream, ByteBuffer.wrap(f, FrameLayout.HEADER_LENGTH, 4).getInt());
+            if (f.length < FrameLayout.HEADER_LENGTH + 4) {
+                return;
             }
-            return; // subscription and publish credit: pub/sub does not run over udp yet
+            if (flags == 0) {
+                onCoreCredit(stream, ByteBuffer.wrap(f, FrameLayout.HEADER_LENGTH, 4).getInt());
+                return;
+            }
+            // Subscription and publish credit: the pub/sub layer of the subclass consumes it.
         }
         if (type == FrameType.HELLO.code()) {
             readCoreSettings(f);
@@ -208,6 +214,7 @@ abstract class DatagramSession implements Connection {
         if (!out.isEmpty() && out.get(0) instanceof Frame.Hello h) {
             coreStreamWindow = h.settings().initialStreamWindow();
             coreConnectionCredit = h.settings().connectionWindow();
+            corePublishWindow = h.settings().publishWindow();
         }
     }
 

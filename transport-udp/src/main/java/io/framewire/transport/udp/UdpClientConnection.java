@@ -42,6 +42,7 @@ final class UdpClientConnection extends DatagramSession {
     private final String local;
     private final Reassembler responses;
     private final Condition tick = lock.newCondition();
+    private final UdpPubSubClient pubsub;
 
     private byte[] cookie;
     private byte[] initial;
@@ -91,6 +92,7 @@ final class UdpClientConnection extends DatagramSession {
         this.cookie = cookie;
         this.remote = describe((InetSocketAddress) channel.getRemoteAddress());
         this.local = describe((InetSocketAddress) channel.getLocalAddress());
+        this.pubsub = new UdpPubSubClient(this, session, options, counters);
         this.responses = new Reassembler(new AtomicLong(), options.reassemblyBytesPerPeer(), options.reassemblyBytesPerPeer(),
                 options.maxMessageBytes(), options.reassemblyTimeout().toNanos(), counters);
         long now = System.nanoTime();
@@ -191,9 +193,12 @@ final class UdpClientConnection extends DatagramSession {
         }
         if (stream == 0 && (type == FrameType.PING.code() || type == FrameType.PONG.code()
                 || type == FrameType.GOAWAY.code() || type == FrameType.ERROR.code())) {
-            for (byte[] d : fragments(session, CHANNEL_CONTROL, controlSequence++, floor(), f, options.maxDatagramSize())) {
-                send(d);
+            if (type != FrameType.PING.code() || !pubsub.holdPing(f)) {
+                sendControl(f);
             }
+            return;
+        }
+        if (pubsub.onCoreFrame(type, flags, stream, f)) {
             return;
         }
         if (type == FrameType.CALL.code()) {
@@ -216,23 +221,16 @@ final class UdpClientConnection extends DatagramSession {
             }
         } else if (type == FrameType.CANCEL.code()) {
             cancel(stream, f);
-        } else if (type == FrameType.SUBSCRIBE.code()) {
-            counters.drop(Drop.PUBSUB_UNSUPPORTED);
-            toCore(new Frame.SubscriptionEnd(stream, StatusCode.UNIMPLEMENTED, PUBSUB_UNSUPPORTED));
-        } else if (type == FrameType.PUBLISH.code()) {
-            counters.drop(Drop.PUBSUB_UNSUPPORTED);
-            if ((flags & FrameLayout.FLAG_ACK_REQUESTED) != 0 && stream != 0) {
-                toCore(new Frame.Ack(stream, StatusCode.UNIMPLEMENTED, PUBSUB_UNSUPPORTED));
-            }
-            int payload = f.length - FrameLayout.HEADER_LENGTH;
-            if (payload > 0) {
-                toCore(Frame.Credit.publish(payload));
-            }
         }
-        // UNSUBSCRIBE and anything else: nothing to send over udp.
+        // Anything else: nothing to send over udp.
     }
 
-    static final String PUBSUB_UNSUPPORTED = "pub/sub over udp is not supported yet";
+    /** A connection frame (PING, PONG, GOAWAY, ERROR) on channel CONTROL, sent once. */
+    void sendControl(byte[] f) throws IOException {
+        for (byte[] d : fragments(session, CHANNEL_CONTROL, controlSequence++, floor(), f, options.maxDatagramSize())) {
+            send(d);
+        }
+    }
 
     private void sendRequest(int stream, byte[] message) throws IOException {
         long now = System.nanoTime();
@@ -372,6 +370,10 @@ final class UdpClientConnection extends DatagramSession {
                     counters.drop(Drop.TRUNCATED);
                     return;
                 }
+                if (d.get(CHANNEL_OFFSET) == CHANNEL_PUBSUB) {
+                    pubsub.onAck(d.getInt(ID_OFFSET));
+                    return;
+                }
                 Call c = calls.get(d.getInt(ID_OFFSET));
                 if (c != null && !c.acknowledged) {
                     c.acknowledged = true;
@@ -447,7 +449,10 @@ final class UdpClientConnection extends DatagramSession {
             }
             toCore(frames.get(0));
         } else if (channelId == CHANNEL_PUBSUB) {
-            counters.drop(Drop.PUBSUB_UNSUPPORTED);
+            byte[] message = responses.offer(Reassembler.key(CHANNEL_PUBSUB, id), total, offset, bytes, System.nanoTime());
+            if (message != null) {
+                pubsub.onMessage(message);
+            }
         } else {
             counters.drop(Drop.UNKNOWN_KIND);
         }
@@ -538,6 +543,9 @@ final class UdpClientConnection extends DatagramSession {
             c.rtoNanos = Math.min(c.rtoNanos * 2, options.maxRetransmit().toNanos());
             c.nextNanos = now + c.rtoNanos;
         }
+        if (accepted) {
+            pubsub.onTick(now);
+        }
         responses.expire(now);
         if (now - lastSentNanos >= options.keepaliveInterval().toNanos()) {
             send(small(KEEPALIVE, session));
@@ -555,7 +563,7 @@ final class UdpClientConnection extends DatagramSession {
         }
     }
 
-    private void send(byte[] d) throws IOException {
+    void send(byte[] d) throws IOException {
         if (channelClosed) {
             return;
         }

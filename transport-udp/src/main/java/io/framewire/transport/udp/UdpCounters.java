@@ -41,8 +41,18 @@ final class UdpCounters {
         PEER_LIMIT,
         /** A request refused because the duplicate-request cache was full. */
         CACHE_FULL,
-        /** A pub/sub datagram or frame (not supported over UDP yet). */
-        PUBSUB_UNSUPPORTED,
+        /** A pub/sub message that is not one frame this side accepts on channel PUBSUB (section 9.6). */
+        PUBSUB_MALFORMED,
+        /** Server: a pub/sub message from a client whose dedup memory is full (the client sends it again). */
+        PUBSUB_DEDUP_FULL,
+        /** Server: a PUBLISH while the engine's publish credit is used up (the client sends it again). */
+        PUBSUB_NO_CREDIT,
+        /** Client: a delivery for a subscription this side no longer has. */
+        PUBSUB_STALE,
+        /** Client: a delivery (or GAP) whose sequence numbers this subscription already had. */
+        PUBSUB_DUPLICATE,
+        /** Client: a delivery turned into a LOST gap because the subscription's queue toward the engine was full. */
+        PUBSUB_QUEUE_FULL,
         /** A datagram for a call this side no longer has (finished, or below the client's floor). */
         STALE
     }
@@ -67,6 +77,18 @@ final class UdpCounters {
     final LongAdder peersTimedOut = new LongAdder();
     /** Client: calls ended DATA_LOSS because the server no longer had their response. */
     final LongAdder gone = new LongAdder();
+    /** Client: pub/sub messages sent again for want of an acknowledgement. */
+    final LongAdder pubsubRetransmits = new LongAdder();
+    /** Client: sequence numbers reported as LOST gaps. */
+    final LongAdder pubsubLost = new LongAdder();
+    /** Server: subscriptions dropped because their lease ran out. */
+    final LongAdder leasesExpired = new LongAdder();
+    /** Server: subscription ids whose lease a RENEW extended. */
+    final LongAdder leasesRenewed = new LongAdder();
+    /** Server: PUBLISH frames handed to the engine (each at most once per message id). */
+    final LongAdder publishesDelivered = new LongAdder();
+    /** Server: DELIVER frames sent (once each). */
+    final LongAdder deliveriesSent = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
 
     UdpCounters() {

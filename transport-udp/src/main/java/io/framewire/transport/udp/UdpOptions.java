@@ -48,12 +48,19 @@ import java.util.Objects;
  *        made to wait for room (it gets no credit back).
  * @param readerThreads which kind of thread receives datagrams and reads for the engine;
  *        {@link ReaderThreads#AUTO} by default.
+ * @param subscriptionLease a server drops a client's subscription (pub/sub over udp) that was not
+ *        renewed for this long; 30 s by default. Keep it well above the clients' {@code leaseRenewal}.
+ * @param leaseRenewal how often a client renews each of its subscriptions; 10 s by default.
+ * @param subscriptionsPerPeer subscriptions a server holds for one client session; a SUBSCRIBE beyond
+ *        it ends with {@code RESOURCE_EXHAUSTED}.
+ * @param subscriptionsTotal subscriptions a server holds for all its udp clients together.
  */
 public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration initialRetransmit,
                          Duration maxRetransmit, Duration keepaliveInterval, Duration idleTimeout,
                          Duration reassemblyTimeout, int maxMessageBytes, long reassemblyBytesPerPeer,
                          long reassemblyBytesTotal, int cacheEntries, long cacheBytes, Duration cacheTtl,
-                         int maxPeers, long heldBytes, ReaderThreads readerThreads) implements TransportOptions {
+                         int maxPeers, long heldBytes, ReaderThreads readerThreads, Duration subscriptionLease,
+                         Duration leaseRenewal, int subscriptionsPerPeer, int subscriptionsTotal) implements TransportOptions {
 
     /** The kind of thread that blocks receiving datagrams, and that the engine reads a connection on. */
     public enum ReaderThreads {
@@ -106,6 +113,10 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         atLeast(maxPeers, 1, "maxPeers");
         atLeast(heldBytes, 1, "heldBytes");
         Objects.requireNonNull(readerThreads, "readerThreads");
+        positive(subscriptionLease, "subscriptionLease");
+        positive(leaseRenewal, "leaseRenewal");
+        atLeast(subscriptionsPerPeer, 1, "subscriptionsPerPeer");
+        atLeast(subscriptionsTotal, subscriptionsPerPeer, "subscriptionsTotal (at least subscriptionsPerPeer)");
     }
 
     /** The defaults: 1200-byte datagrams, 100 ms first retransmission, 30 s idle timeout. */
@@ -152,6 +163,10 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         private int maxPeers = 10_000;
         private long heldBytes = 64L << 20;
         private ReaderThreads readerThreads = ReaderThreads.AUTO;
+        private Duration subscriptionLease = Duration.ofSeconds(30);
+        private Duration leaseRenewal = Duration.ofSeconds(10);
+        private int subscriptionsPerPeer = 1024;
+        private int subscriptionsTotal = 100_000;
 
         private Builder() {}
 
@@ -172,6 +187,10 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
             maxPeers = o.maxPeers;
             heldBytes = o.heldBytes;
             readerThreads = o.readerThreads;
+            subscriptionLease = o.subscriptionLease;
+            leaseRenewal = o.leaseRenewal;
+            subscriptionsPerPeer = o.subscriptionsPerPeer;
+            subscriptionsTotal = o.subscriptionsTotal;
         }
 
         public Builder maxDatagramSize(int v) { maxDatagramSize = v; return this; }
@@ -190,12 +209,17 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         public Builder maxPeers(int v) { maxPeers = v; return this; }
         public Builder heldBytes(long v) { heldBytes = v; return this; }
         public Builder readerThreads(ReaderThreads v) { readerThreads = v; return this; }
+        public Builder subscriptionLease(Duration v) { subscriptionLease = v; return this; }
+        public Builder leaseRenewal(Duration v) { leaseRenewal = v; return this; }
+        public Builder subscriptionsPerPeer(int v) { subscriptionsPerPeer = v; return this; }
+        public Builder subscriptionsTotal(int v) { subscriptionsTotal = v; return this; }
 
         /** @throws IllegalArgumentException naming the first value out of range */
         public UdpOptions build() {
             return new UdpOptions(maxDatagramSize, socketBufferSize, initialRetransmit, maxRetransmit,
                     keepaliveInterval, idleTimeout, reassemblyTimeout, maxMessageBytes, reassemblyBytesPerPeer,
-                    reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes, readerThreads);
+                    reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes, readerThreads,
+                    subscriptionLease, leaseRenewal, subscriptionsPerPeer, subscriptionsTotal);
         }
     }
 }

@@ -58,6 +58,10 @@ final class UdpServerEndpoint implements Acceptor {
     /** Response bytes all peers' engines have written and this layer holds until each response is complete. */
     final AtomicLong heldTotal = new AtomicLong();
     final AtomicLong cacheBytes = new AtomicLong();
+    /** Subscriptions held for all udp clients together (pub/sub leases). */
+    final java.util.concurrent.atomic.AtomicInteger subscriptions = new java.util.concurrent.atomic.AtomicInteger();
+    /** Pub/sub message ids remembered for all udp clients together (bounded by cacheEntries). */
+    final java.util.concurrent.atomic.AtomicInteger pubsubRemembered = new java.util.concurrent.atomic.AtomicInteger();
     final AtomicInteger cacheEntries = new AtomicInteger();
     /**
      * Cached responses in the order their calls finished: the oldest is the first to go. An entry

@@ -34,6 +34,7 @@ final class UdpServerPeer extends DatagramSession {
     private final UdpOptions options;
     private final UdpCounters counters;
     private final Reassembler requests;
+    private final UdpPubSubPeer pubsub;
     /** The client's calls by the client's stream id; ids below {@link #floor} are gone. */
     private final TreeMap<Integer, Entry> entries = new TreeMap<>();
     /** The engine's stream id to the entry. */
@@ -74,6 +75,7 @@ final class UdpServerPeer extends DatagramSession {
         this.options = endpoint.options;
         this.counters = endpoint.counters;
         this.remote = describe(address);
+        this.pubsub = new UdpPubSubPeer(this, session, options, counters);
         this.requests = new Reassembler(endpoint.reassemblyTotal, options.reassemblyBytesTotal(),
                 options.reassemblyBytesPerPeer(), options.maxMessageBytes(), options.reassemblyTimeout().toNanos(), counters);
     }
@@ -109,6 +111,9 @@ final class UdpServerPeer extends DatagramSession {
             // The engine's first frame: its HELLO, or an ERROR refusing the client.
             acceptDatagram = accept(session, f);
             endpoint.send(acceptDatagram, address);
+            return;
+        }
+        if (pubsub.onCoreFrame(type, flags, stream, f)) {
             return;
         }
         if (stream == 0) {
@@ -221,12 +226,23 @@ final class UdpServerPeer extends DatagramSession {
                         counters.drop(Drop.TRUNCATED);
                         return;
                     }
+                    if (d.get(CHANNEL_OFFSET) != CHANNEL_CALL) {
+                        counters.drop(Drop.UNKNOWN_KIND);
+                        return;
+                    }
                     Entry e = entries.get(d.getInt(ID_OFFSET));
                     if (e != null && e.state == State.DONE) {
                         forgetResponse(e); // the client has it
                     }
                 }
                 case CANCEL -> onCancel(d, n);
+                case RENEW -> {
+                    if (n < RENEW_IDS_OFFSET || d.get(CHANNEL_OFFSET) != CHANNEL_PUBSUB || (n - RENEW_IDS_OFFSET) % 4 != 0) {
+                        counters.drop(n < RENEW_IDS_OFFSET ? Drop.TRUNCATED : Drop.PUBSUB_MALFORMED);
+                        return;
+                    }
+                    pubsub.onRenew(d, n);
+                }
                 case KEEPALIVE -> endpoint.send(small(KEEPALIVE, session), address);
                 case CLOSE -> {
                     closeLocal(null);
@@ -263,7 +279,16 @@ final class UdpServerPeer extends DatagramSession {
             return;
         }
         if (channel == CHANNEL_PUBSUB) {
-            counters.drop(Drop.PUBSUB_UNSUPPORTED);
+            if (id <= 0) {
+                counters.drop(Drop.PUBSUB_MALFORMED);
+                return;
+            }
+            if (!pubsub.alreadySeen(id, offset, d.getInt(DATA_FLOOR_OFFSET))) {
+                byte[] message = requests.offer(Reassembler.key(CHANNEL_PUBSUB, id), total, offset, bytes, now);
+                if (message != null) {
+                    pubsub.onMessage(id, message);
+                }
+            }
             return;
         }
         if (channel != CHANNEL_CALL) {
@@ -422,6 +447,7 @@ final class UdpServerPeer extends DatagramSession {
                 return;
             }
             requests.expire(now);
+            pubsub.onTick(now);
             flushGrants();
             if (now - lastHeardNanos >= options.idleTimeout().toNanos()) {
                 counters.peersTimedOut.increment();
@@ -442,6 +468,7 @@ final class UdpServerPeer extends DatagramSession {
         }
         removed = true;
         requests.clear();
+        pubsub.clear();
         released(Long.MAX_VALUE);
         for (Entry e : entries.values()) {
             forgetResponse(e);

@@ -39,8 +39,14 @@ import java.util.Set;
  *       {@link UdpOptions#cacheTtl()}); a response dropped from it before the client got it ends that
  *       call {@code DATA_LOSS} ("the call may have run"), and a request that finds the cache full
  *       ends {@code UNAVAILABLE} without running.</li>
+ *   <li>Pub/sub (unicast): publishes, subscribes and unsubscribes are sent again until the server
+ *       has them, and a repeated one takes effect once; each delivery is sent once, and the
+ *       subscriber sees every sequence number at most once and in order, as a message or inside a
+ *       {@code Gap} (reason {@code LOST} for what the network lost). Subscriptions are leases
+ *       ({@link UdpOptions#leaseRenewal()}, {@link UdpOptions#subscriptionLease()}); overflow
+ *       policies apply at the broker only, never slowing the server for a subscriber (PROTOCOL.md 9.6).</li>
  *   <li>Not promised: streaming calls (refused {@code UNIMPLEMENTED}: datagrams may be lost or
- *       reordered), pub/sub over unicast udp (subscriptions end {@code UNIMPLEMENTED}), and delivery of a
+ *       reordered), repair of lost unicast deliveries (multicast groups repair theirs, below), and delivery of a
  *       cancellation (sent once; a handler that misses it runs to its own deadline).</li>
  * </ul>
  *

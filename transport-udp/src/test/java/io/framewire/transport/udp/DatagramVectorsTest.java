@@ -51,6 +51,14 @@ class DatagramVectorsTest {
                 DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_CALL, 3, 1, new byte[0], 1200)[0]), 1200).get(0));
         m.put("keepalive", DatagramLayout.small(DatagramLayout.KEEPALIVE, SESSION));
         m.put("close", DatagramLayout.small(DatagramLayout.CLOSE, SESSION));
+        // Section 9.6: pub/sub on channel PUBSUB.
+        m.put("pubsub-subscribe", DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_PUBSUB, 1, 1,
+                FrameEncoder.encode(new Frame.Subscribe(1, "a.*", "", io.framewire.protocol.OverflowPolicy.DROP_OLDEST,
+                        100, 65536, 0, 64)), 1200)[0]);
+        m.put("pubsub-ack", DatagramLayout.ack(DatagramLayout.ACK, SESSION, DatagramLayout.CHANNEL_PUBSUB, 1));
+        m.put("pubsub-gap", DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_PUBSUB, 7, 0,
+                FrameEncoder.encode(new Frame.Gap(1, 3, 4, io.framewire.protocol.GapReason.LOST)), 1200)[0]);
+        m.put("renew", DatagramLayout.renew(SESSION, 2, new int[] {1, 3}, 0, 2));
         return m;
     }
 
@@ -99,6 +107,16 @@ class DatagramVectorsTest {
         ByteBuffer poll = ByteBuffer.wrap(doc.get("poll"));
         assertEquals(5, poll.getInt(DatagramLayout.ID_OFFSET));
         assertEquals(5, poll.getInt(DatagramLayout.POLL_FLOOR_OFFSET));
+        ByteBuffer renew = ByteBuffer.wrap(doc.get("renew"));
+        assertEquals(DatagramLayout.RENEW, renew.get(DatagramLayout.KIND_OFFSET));
+        assertEquals(DatagramLayout.CHANNEL_PUBSUB, renew.get(DatagramLayout.CHANNEL_OFFSET));
+        assertEquals(2, renew.getInt(DatagramLayout.RENEW_FLOOR_OFFSET));
+        assertEquals(1, renew.getInt(DatagramLayout.RENEW_IDS_OFFSET));
+        assertEquals(3, renew.getInt(DatagramLayout.RENEW_IDS_OFFSET + 4));
+        java.util.List<Frame> gap = new java.util.ArrayList<>();
+        io.framewire.protocol.FrameDecoder.afterHandshake(1 << 20).decode(ByteBuffer.wrap(doc.get("pubsub-gap"),
+                DatagramLayout.DATA_HEADER_LENGTH, doc.get("pubsub-gap").length - DatagramLayout.DATA_HEADER_LENGTH), gap::add);
+        assertEquals(List.of(new Frame.Gap(1, 3, 4, io.framewire.protocol.GapReason.LOST)), gap);
         ByteBuffer retry = ByteBuffer.wrap(doc.get("retry"));
         assertEquals(3, retry.getShort(DatagramLayout.COOKIE_LENGTH_OFFSET));
         byte[] initial = doc.get("initial-with-hello");
