@@ -30,6 +30,7 @@ import io.framewire.protocol.OverflowPolicy;
 import io.framewire.protocol.Setting;
 import io.framewire.protocol.Settings;
 import io.framewire.protocol.StatusCode;
+import io.framewire.spi.TransportCapability;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -446,6 +447,7 @@ public abstract class LimitsConformance extends TransportFixture {
     @ParameterizedTest(name = "platform reader: {0}")
     @ValueSource(booleans = {true, false})
     void interruptingAThreadThatReadsAStreamCancelsThatStreamOnly(boolean platform) throws Exception {
+        assumeCapability(TransportCapability.RELIABLE_ORDERED); // a stream
         Server server = server(ServerLimits.defaults());
         Client client = connect(server);
         ClientCall<byte[], byte[]> other = client.newCall(HOLD, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)));
@@ -470,6 +472,7 @@ public abstract class LimitsConformance extends TransportFixture {
 
     @Test
     void aHandlerThatSendsWithItsThreadInterruptedKeepsTheConnection() throws Exception {
+        assumeCapability(TransportCapability.RELIABLE_ORDERED); // a stream
         Server server = server(ServerLimits.defaults());
         Client client = connect(server);
         List<String> got = new ArrayList<>();

@@ -80,6 +80,8 @@ public abstract class TransportFixture {
     }
 
     protected final RawPeer rawPeer(Server server) throws IOException {
+        // A raw peer writes the stream framing of PROTOCOL.md section 1: it needs a byte stream.
+        assumeCapability(TransportCapability.RELIABLE_ORDERED);
         return closeLater(RawPeer.connect(server.address(), transport().clientOptions().orElse(null)));
     }
 

@@ -1,6 +1,7 @@
 package io.framewire.transport.udp;
 
 import io.framewire.testing.HostilePeerConformance;
+import io.framewire.testing.LimitsConformance;
 import io.framewire.testing.StreamingConformance;
 import io.framewire.testing.TransportUnderTest;
 import io.framewire.testing.UnaryConformance;
@@ -59,6 +60,14 @@ class UdpConformanceTest {
 
     @Nested
     class Streaming extends StreamingConformance {
+        @Override
+        protected TransportUnderTest transport() {
+            return IPV4;
+        }
+    }
+
+    @Nested
+    class Limits extends LimitsConformance {
         @Override
         protected TransportUnderTest transport() {
             return IPV4;
