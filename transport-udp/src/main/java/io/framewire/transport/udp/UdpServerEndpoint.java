@@ -19,7 +19,9 @@ import java.nio.channels.DatagramChannel;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,7 +45,7 @@ final class UdpServerEndpoint implements Acceptor {
     /** Unverified addresses whose bytes the amplification limit counts at once (least recently seen forgotten first). */
     private static final int LEDGER_ENTRIES = 4096;
     private static final Object CLOSED = new Object();
-    /** Live server endpoints by local port, so tests can read their counters. */
+    /** Live server endpoints by local port: tests read their counters, and a new server on a draining one's port takes over. */
     static final Map<Integer, UdpServerEndpoint> BOUND = new ConcurrentHashMap<>();
 
     final DatagramChannel channel;
@@ -145,10 +147,31 @@ final class UdpServerEndpoint implements Acceptor {
         closeSocketIfDone();
     }
 
+    /**
+     * If this endpoint was closed (and only waits for its last peers, or for its receiver to leave the
+     * closed socket), closes the peers and the socket now and waits (at most a second) until the
+     * receiver has left, so the port is free when this returns. Returns false, doing nothing, for an
+     * endpoint still open.
+     */
+    boolean closeDraining() {
+        if (!closed) {
+            return false;
+        }
+        for (UdpServerPeer p : List.copyOf(peers.values())) {
+            p.close();
+        }
+        closeSocketIfDone();
+        try {
+            receiver.join(Duration.ofSeconds(1)); // the socket is released when the receiver leaves it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
     private void closeSocketIfDone() {
         if (closed && peers.isEmpty() && !channelClosed) {
             channelClosed = true;
-            BOUND.remove(bound.port(), this);
             try {
                 channel.close();
             } catch (IOException ignored) {
@@ -190,6 +213,16 @@ final class UdpServerEndpoint implements Acceptor {
     // --- receiving ---
 
     private void receiveLoop() {
+        try {
+            receiveUntilClosed();
+        } finally {
+            // The JDK releases a closed channel's socket once no thread is blocked in it any more:
+            // only now is the port free (closeDraining waits for this).
+            BOUND.remove(bound.port(), this);
+        }
+    }
+
+    private void receiveUntilClosed() {
         ByteBuffer in = ByteBuffer.allocateDirect(options.maxDatagramSize() + 1);
         while (!channelClosed) {
             in.clear();

@@ -128,7 +128,18 @@ public final class UdpTransportProvider implements TransportProvider {
                 ch.setOption(StandardSocketOptions.SO_RCVBUF, o.socketBufferSize());
                 ch.setOption(StandardSocketOptions.SO_SNDBUF, o.socketBufferSize());
             }
-            ch.bind(new InetSocketAddress(ip, address.port()));
+            try {
+                ch.bind(new InetSocketAddress(ip, address.port()));
+            } catch (BindException e) {
+                // One socket serves a udp server's listener and all its peers, so a closed server keeps
+                // its port while its last peers drain. A new server on that port in this process takes
+                // over: the old one's remaining peers are closed now, and the bind is tried once more.
+                UdpServerEndpoint draining = address.port() == 0 ? null : UdpServerEndpoint.BOUND.get(address.port());
+                if (draining == null || !draining.closeDraining()) {
+                    throw e;
+                }
+                ch.bind(new InetSocketAddress(ip, address.port()));
+            }
         } catch (BindException e) {
             ch.close();
             throw new BindException("cannot bind " + address + ": " + e.getMessage()
