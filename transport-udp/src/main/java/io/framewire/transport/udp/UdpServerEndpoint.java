@@ -216,8 +216,14 @@ final class UdpServerEndpoint implements Acceptor {
         try {
             receiveUntilClosed();
         } finally {
-            // The JDK releases a closed channel's socket once no thread is blocked in it any more:
-            // only now is the port free (closeDraining waits for this).
+            // The receiver can see channelClosed before the closing thread has closed the channel: close
+            // it here too (a second close waits for the first), so the port is free before this endpoint
+            // leaves BOUND. A new server on the port finds the endpoint until then (closeDraining).
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // gone either way
+            }
             BOUND.remove(bound.port(), this);
         }
     }
