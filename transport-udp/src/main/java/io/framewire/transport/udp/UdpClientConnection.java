@@ -308,19 +308,10 @@ final class UdpClientConnection extends DatagramSession {
     }
 
     private void onDatagram(ByteBuffer d) throws IOException {
+        if (!counters.admits(d, options.maxDatagramSize())) {
+            return;
+        }
         int n = d.remaining();
-        if (n > options.maxDatagramSize()) {
-            counters.drop(Drop.OVERSIZED_DATAGRAM);
-            return;
-        }
-        if (n < HEADER_LENGTH) {
-            counters.drop(Drop.TRUNCATED);
-            return;
-        }
-        if ((d.get(FORMAT_OFFSET) & 0xFF) != FORMAT) {
-            counters.drop(Drop.WRONG_FORMAT);
-            return;
-        }
         if (d.getLong(SESSION_OFFSET) != session) {
             counters.drop(Drop.SPOOFED);
             return;

@@ -97,6 +97,22 @@ final class UdpCounters {
         }
     }
 
+    /**
+     * The checks every received datagram passes first, at either end: at most {@code maxDatagramSize}
+     * bytes, a whole header, this version's format byte. Counts the drop and returns false otherwise.
+     */
+    boolean admits(java.nio.ByteBuffer d, int maxDatagramSize) {
+        int n = d.remaining();
+        Drop why = n > maxDatagramSize ? Drop.OVERSIZED_DATAGRAM
+                : n < DatagramLayout.HEADER_LENGTH ? Drop.TRUNCATED
+                : (d.get(DatagramLayout.FORMAT_OFFSET) & 0xFF) != DatagramLayout.FORMAT ? Drop.WRONG_FORMAT
+                : null;
+        if (why != null) {
+            drop(why);
+        }
+        return why == null;
+    }
+
     void drop(Drop why) {
         drops.get(why).increment();
     }

@@ -253,19 +253,10 @@ final class UdpServerEndpoint implements Acceptor {
     }
 
     private void onDatagram(InetSocketAddress from, ByteBuffer d) {
+        if (!counters.admits(d, options.maxDatagramSize())) {
+            return;
+        }
         int n = d.remaining();
-        if (n > options.maxDatagramSize()) {
-            counters.drop(Drop.OVERSIZED_DATAGRAM);
-            return;
-        }
-        if (n < HEADER_LENGTH) {
-            counters.drop(Drop.TRUNCATED);
-            return;
-        }
-        if ((d.get(FORMAT_OFFSET) & 0xFF) != FORMAT) {
-            counters.drop(Drop.WRONG_FORMAT);
-            return;
-        }
         int kind = d.get(KIND_OFFSET);
         long session = d.getLong(SESSION_OFFSET);
         UdpServerPeer peer = peers.get(from);
