@@ -175,7 +175,11 @@ public abstract class LimitsConformance extends TransportFixture {
         for (RawPeer peer : peers) {
             CompletableFuture<Frame.Error> error = new CompletableFuture<>();
             errors.add(error);
-            Thread.ofVirtual().start(() -> { // each reads until its peer is closed: a thread each
+            // Each reads until its peer is closed: a platform thread each. Not virtual: a raw peer reads
+            // with the transport's own blocking read, and on unix that read(2) holds its carrier, so two
+            // such readers on a 2-CPU machine left no carrier for the server's virtual threads (the one
+            // that sheds, the writers) and the OVERLOADED ERROR was never written (2 runs in 60).
+            Thread.ofPlatform().daemon(true).start(() -> {
                 try {
                     error.complete(peer.closingError().orElse(null));
                 } catch (IOException ex) {
