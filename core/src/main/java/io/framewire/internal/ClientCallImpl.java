@@ -49,7 +49,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
     }
 
     void attach(ClientStream s) {
-        Inbox<InboundMessage> box = new Inbox<>(s::consumed);
+        Inbox<InboundMessage> box = new Inbox<>(s.settler());
         if (listener != null) {
             box.push(new Inbox.Sink<>() {
                 @Override

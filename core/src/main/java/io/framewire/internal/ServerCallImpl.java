@@ -27,7 +27,7 @@ final class ServerCallImpl<Req, Resp> implements ServerCall<Req, Resp> {
         this.stream = stream;
         this.method = method;
         this.pushed = pushed;
-        this.inbox = new Inbox<>(stream::consumed);
+        this.inbox = new Inbox<>(stream.settler());
     }
 
     /** Switches to push mode: requests so far and later go to {@code l}. */

@@ -5,6 +5,7 @@ import io.framewire.protocol.Frame;
 import io.framewire.protocol.FrameLayout;
 import io.framewire.protocol.ProtocolException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -248,6 +249,41 @@ abstract class StreamBase {
         }
     }
 
+    /**
+     * Settles what the application took together, as {@link #consumed(InboundMessage)} would one by
+     * one: the ordinary messages' bytes in one settlement, so a flood of small messages costs the
+     * consuming thread one turn of this stream's counters (which the reader writes for every message)
+     * per batch rather than per message.
+     */
+    final void consumedAll(List<InboundMessage> messages) {
+        long bytes = 0;
+        for (InboundMessage m : messages) {
+            if (m.reservation() > 0) {
+                consumed(m);
+            } else {
+                bytes += FrameLayout.MESSAGE_LENGTH_PREFIX + m.data().length;
+            }
+        }
+        if (bytes > 0) {
+            settle(bytes, true);
+        }
+    }
+
+    /** Settles the inbox's items: each batch the application took in one settlement ({@link #consumedAll}). */
+    final Inbox.Settler<InboundMessage> settler() {
+        return new Inbox.Settler<>() {
+            @Override
+            public void settle(InboundMessage item) {
+                consumed(item);
+            }
+
+            @Override
+            public void settleAll(List<InboundMessage> items) {
+                consumedAll(items);
+            }
+        };
+    }
+
     /** Settles everything this stream still holds: called once it has ended. */
     private void settleAll() {
         long h = held.getAndSet(0);
@@ -310,7 +346,7 @@ abstract class StreamBase {
     }
 
     /** Settles up to {@code payloadBytes} held: credit back, and their memory with {@code releaseMemory}. Returns what it settled. */
-    private long settle(int payloadBytes, boolean releaseMemory) {
+    private long settle(long payloadBytes, boolean releaseMemory) {
         long settled = take(held, payloadBytes);
         if (settled <= 0) {
             return 0;
