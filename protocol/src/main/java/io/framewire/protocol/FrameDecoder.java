@@ -226,54 +226,32 @@ public final class FrameDecoder {
     }
 
     private void readHeader(ByteBuffer in, FrameHandler handler) {
-        if (headerFill == 0) {
-            frameStart = position;
-        }
         if (headerFill == 0 && in.remaining() >= FrameLayout.HEADER_LENGTH) {
             // The common case: the whole header has arrived. One copy, then the same checks in the same order.
+            frameStart = position;
             in.get(header, 0, FrameLayout.HEADER_LENGTH);
             headerFill = FrameLayout.HEADER_LENGTH;
             position += FrameLayout.HEADER_LENGTH;
             checkLength(getInt(header, FrameLayout.LENGTH_OFFSET));
             checkType(header[FrameLayout.TYPE_OFFSET] & 0xFF);
-        }
-        // Check the length as soon as it is complete, and the type as soon as it has arrived.
-        if (headerFill < FrameLayout.LENGTH_LENGTH) {
-            if (!fillHeader(in, FrameLayout.LENGTH_LENGTH)) {
-                return;
-            }
-            checkLength(getInt(header, FrameLayout.LENGTH_OFFSET));
-        }
-        if (headerFill <= FrameLayout.TYPE_OFFSET) {
-            if (!fillHeader(in, FrameLayout.TYPE_OFFSET + 1)) {
-                return;
-            }
-            checkType(header[FrameLayout.TYPE_OFFSET] & 0xFF);
-        }
-        if (!fillHeader(in, FrameLayout.HEADER_LENGTH)) {
+        } else if (!fillHeaderInPieces(in)) {
             return;
         }
         readFixedHeaderFields();
-        if (FrameType.orNull(type) == null) {
-            // An extension type (checkType let it through): skip its payload without buffering it.
-            skipRemaining = length - FrameLayout.MIN_LENGTH;
-            headerFill = 0;
-            state = skipRemaining == 0 ? State.HEADER : State.SKIP;
-            return;
-        }
-        if (type == FrameType.MESSAGE.code() && (flags & FrameLayout.FLAG_FIRST) == 0
-                && length == FrameLayout.MIN_LENGTH) {
-            // Costs the receiver work and carries nothing: a flood of them is an attack (as empty
-            // HTTP/2 DATA frames were, CVE-2019-9518).
-            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "an empty MESSAGE continuation on stream " + streamId
-                    + " (at byte " + frameStart + ")");
-        }
-        if (type == FrameType.MESSAGE.code() && (flags & FrameLayout.FLAG_FIRST) != 0) {
-            if (length < FrameLayout.MIN_LENGTH + FrameLayout.MESSAGE_LENGTH_PREFIX) {
-                throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "first MESSAGE fragment on stream " + streamId
-                        + " has length " + length + ", too short for its 4-byte message length");
+        // Kept small and the rare cases out of line: this runs once per frame on every reader.
+        if (type == FrameType.MESSAGE.code()) {
+            if ((flags & FrameLayout.FLAG_FIRST) != 0) {
+                if (length < FrameLayout.MIN_LENGTH + FrameLayout.MESSAGE_LENGTH_PREFIX) {
+                    throw shortFirstFragment();
+                }
+                state = State.MESSAGE_PREFIX;
+                return;
             }
-            state = State.MESSAGE_PREFIX;
+            if (length == FrameLayout.MIN_LENGTH) {
+                throw emptyContinuation();
+            }
+        } else if (FrameType.orNull(type) == null) {
+            skipExtension();
             return;
         }
         messageLength = -1;
@@ -281,6 +259,50 @@ public final class FrameDecoder {
         if (payloadLength == 0) {
             emit(handler);
         }
+    }
+
+    /**
+     * Fills the header from input that holds only part of it: checks the length as soon as it is
+     * complete, and the type as soon as it has arrived. Returns whether the header is whole.
+     */
+    private boolean fillHeaderInPieces(ByteBuffer in) {
+        if (headerFill == 0) {
+            frameStart = position;
+        }
+        if (headerFill < FrameLayout.LENGTH_LENGTH) {
+            if (!fillHeader(in, FrameLayout.LENGTH_LENGTH)) {
+                return false;
+            }
+            checkLength(getInt(header, FrameLayout.LENGTH_OFFSET));
+        }
+        if (headerFill <= FrameLayout.TYPE_OFFSET) {
+            if (!fillHeader(in, FrameLayout.TYPE_OFFSET + 1)) {
+                return false;
+            }
+            checkType(header[FrameLayout.TYPE_OFFSET] & 0xFF);
+        }
+        return fillHeader(in, FrameLayout.HEADER_LENGTH);
+    }
+
+    /** An extension type (checkType let it through): skip its payload without buffering it. */
+    private void skipExtension() {
+        skipRemaining = length - FrameLayout.MIN_LENGTH;
+        headerFill = 0;
+        state = skipRemaining == 0 ? State.HEADER : State.SKIP;
+    }
+
+    private ProtocolException shortFirstFragment() {
+        return new ProtocolException(ErrorCode.MALFORMED_FRAME, "first MESSAGE fragment on stream " + streamId
+                + " has length " + length + ", too short for its 4-byte message length");
+    }
+
+    /**
+     * An empty MESSAGE continuation costs the receiver work and carries nothing: a flood of them is an
+     * attack (as empty HTTP/2 DATA frames were, CVE-2019-9518).
+     */
+    private ProtocolException emptyContinuation() {
+        return new ProtocolException(ErrorCode.PROTOCOL_ERROR, "an empty MESSAGE continuation on stream " + streamId
+                + " (at byte " + frameStart + ")");
     }
 
     private void readMessagePrefix(ByteBuffer in, FrameHandler handler) {
@@ -306,9 +328,7 @@ public final class FrameDecoder {
     private void readPayload(ByteBuffer in, FrameHandler handler) {
         int n = Math.min(in.remaining(), payloadLength - payloadFill);
         if (payloadFill + n > payload.length) {
-            // Grow with what arrives: double, or take what this input holds if that is more.
-            int grown = (int) Math.min(payloadLength, Math.max(2L * payload.length, (long) payloadFill + n));
-            payload = Arrays.copyOf(payload, grown);
+            grow(n);
         }
         in.get(payload, payloadFill, n);
         payloadFill += n;
@@ -316,6 +336,12 @@ public final class FrameDecoder {
         if (payloadFill == payloadLength) {
             emit(handler);
         }
+    }
+
+    /** Grows the payload array for {@code n} more bytes: doubles, or takes what the input holds if that is more. */
+    private void grow(int n) {
+        int grown = (int) Math.min(payloadLength, Math.max(2L * payload.length, (long) payloadFill + n));
+        payload = Arrays.copyOf(payload, grown);
     }
 
     private void skip(ByteBuffer in) {
