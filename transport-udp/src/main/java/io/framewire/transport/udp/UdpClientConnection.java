@@ -388,6 +388,7 @@ final class UdpClientConnection extends DatagramSession {
                             Metadata.EMPTY))));
                 }
             }
+            case TAIL -> pubsub.onTail(d, n);
             case KEEPALIVE -> { }
             case CLOSE -> {
                 closeLocal(null);

@@ -53,6 +53,8 @@ final class UdpCounters {
         PUBSUB_DUPLICATE,
         /** Client: a delivery turned into a LOST gap because the subscription's queue toward the engine was full. */
         PUBSUB_QUEUE_FULL,
+        /** Client: a TAIL record announcing a sequence number implausibly far (over 2^32) past what the subscription expects. */
+        PUBSUB_TAIL_AHEAD,
         /** A datagram for a call this side no longer has (finished, or below the client's floor). */
         STALE
     }
@@ -89,6 +91,10 @@ final class UdpCounters {
     final LongAdder publishesDelivered = new LongAdder();
     /** Server: DELIVER frames sent (once each). */
     final LongAdder deliveriesSent = new LongAdder();
+    /** Server: TAIL records sent (a subscription's highest sequence number, told after it fell quiet). */
+    final LongAdder tailsSent = new LongAdder();
+    /** Client: TAIL records taken (for a subscription it has; whether or not they revealed a loss). */
+    final LongAdder tailsReceived = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
 
     UdpCounters() {

@@ -54,13 +54,19 @@ import java.util.Objects;
  * @param subscriptionsPerPeer subscriptions a server holds for one client session; a SUBSCRIBE beyond
  *        it ends with {@code RESOURCE_EXHAUSTED}.
  * @param subscriptionsTotal subscriptions a server holds for all its udp clients together.
+ * @param tailInterval a server that sent deliveries on a subscription and then none for this long
+ *        tells the client the highest sequence number it sent (a TAIL datagram), so that the client
+ *        reports deliveries lost at the end of a burst as a gap without waiting for the next one; it
+ *        tells it 1, 3, 7 and 15 intervals after the last delivery (in case a TAIL is lost), then
+ *        nothing until the next delivery. 100 ms by default.
  */
 public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration initialRetransmit,
                          Duration maxRetransmit, Duration keepaliveInterval, Duration idleTimeout,
                          Duration reassemblyTimeout, int maxMessageBytes, long reassemblyBytesPerPeer,
                          long reassemblyBytesTotal, int cacheEntries, long cacheBytes, Duration cacheTtl,
                          int maxPeers, long heldBytes, ReaderThreads readerThreads, Duration subscriptionLease,
-                         Duration leaseRenewal, int subscriptionsPerPeer, int subscriptionsTotal) implements TransportOptions {
+                         Duration leaseRenewal, int subscriptionsPerPeer, int subscriptionsTotal,
+                         Duration tailInterval) implements TransportOptions {
 
     /** The kind of thread that blocks receiving datagrams, and that the engine reads a connection on. */
     public enum ReaderThreads {
@@ -117,6 +123,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         positive(leaseRenewal, "leaseRenewal");
         atLeast(subscriptionsPerPeer, 1, "subscriptionsPerPeer");
         atLeast(subscriptionsTotal, subscriptionsPerPeer, "subscriptionsTotal (at least subscriptionsPerPeer)");
+        positive(tailInterval, "tailInterval");
     }
 
     /** The defaults: 1200-byte datagrams, 100 ms first retransmission, 30 s idle timeout. */
@@ -167,6 +174,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         private Duration leaseRenewal = Duration.ofSeconds(10);
         private int subscriptionsPerPeer = 1024;
         private int subscriptionsTotal = 100_000;
+        private Duration tailInterval = Duration.ofMillis(100);
 
         private Builder() {}
 
@@ -191,6 +199,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
             leaseRenewal = o.leaseRenewal;
             subscriptionsPerPeer = o.subscriptionsPerPeer;
             subscriptionsTotal = o.subscriptionsTotal;
+            tailInterval = o.tailInterval;
         }
 
         public Builder maxDatagramSize(int v) { maxDatagramSize = v; return this; }
@@ -213,13 +222,14 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         public Builder leaseRenewal(Duration v) { leaseRenewal = v; return this; }
         public Builder subscriptionsPerPeer(int v) { subscriptionsPerPeer = v; return this; }
         public Builder subscriptionsTotal(int v) { subscriptionsTotal = v; return this; }
+        public Builder tailInterval(Duration v) { tailInterval = v; return this; }
 
         /** @throws IllegalArgumentException naming the first value out of range */
         public UdpOptions build() {
             return new UdpOptions(maxDatagramSize, socketBufferSize, initialRetransmit, maxRetransmit,
                     keepaliveInterval, idleTimeout, reassemblyTimeout, maxMessageBytes, reassemblyBytesPerPeer,
                     reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes, readerThreads,
-                    subscriptionLease, leaseRenewal, subscriptionsPerPeer, subscriptionsTotal);
+                    subscriptionLease, leaseRenewal, subscriptionsPerPeer, subscriptionsTotal, tailInterval);
         }
     }
 }
