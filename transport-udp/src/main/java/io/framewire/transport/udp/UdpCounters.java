@@ -56,7 +56,9 @@ final class UdpCounters {
         /** Client: a TAIL record announcing a sequence number implausibly far (over 2^32) past what the subscription expects. */
         PUBSUB_TAIL_AHEAD,
         /** A datagram for a call this side no longer has (finished, or below the client's floor). */
-        STALE
+        STALE,
+        /** Handling it threw (a bug, or memory short for a moment): the datagram is lost, the receiver goes on. */
+        FAULT
     }
 
     final LongAdder datagramsIn = new LongAdder();
