@@ -1,7 +1,6 @@
 package io.framewire.transport.udp;
 
-import java.util.EnumMap;
-import java.util.Map;
+import io.framewire.transport.udp.internal.DropCounts;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one endpoint (a client connection, or a server with all its peers) counted; read by tests and reports. */
@@ -97,13 +96,7 @@ final class UdpCounters {
     final LongAdder tailsSent = new LongAdder();
     /** Client: TAIL records taken (for a subscription it has; whether or not they revealed a loss). */
     final LongAdder tailsReceived = new LongAdder();
-    private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
-
-    UdpCounters() {
-        for (Drop d : Drop.values()) {
-            drops.put(d, new LongAdder());
-        }
-    }
+    private final DropCounts<Drop> drops = new DropCounts<>(Drop.class);
 
     /**
      * The checks every received datagram passes first, at either end: at most {@code maxDatagramSize}
@@ -122,19 +115,15 @@ final class UdpCounters {
     }
 
     void drop(Drop why) {
-        drops.get(why).increment();
+        drops.increment(why);
     }
 
     long dropped(Drop why) {
-        return drops.get(why).sum();
+        return drops.get(why);
     }
 
     long droppedTotal() {
-        long n = 0;
-        for (LongAdder a : drops.values()) {
-            n += a.sum();
-        }
-        return n;
+        return drops.total();
     }
 
     @Override
@@ -143,11 +132,6 @@ final class UdpCounters {
                 .append(datagramsOut.sum()).append(", retransmits ").append(retransmits.sum()).append(", polls ")
                 .append(polls.sum()).append(", delivered ").append(requestsDelivered.sum()).append(", from cache ")
                 .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum());
-        drops.forEach((k, v) -> {
-            if (v.sum() > 0) {
-                sb.append(", ").append(k).append(' ').append(v.sum());
-            }
-        });
-        return sb.toString();
+        return drops.appendNonZero(sb, ", ", " ").toString();
     }
 }

@@ -1,6 +1,11 @@
 package io.framewire.transport.udp;
 
+import static io.framewire.transport.udp.internal.OptionChecks.atLeast;
+import static io.framewire.transport.udp.internal.OptionChecks.datagramSize;
+import static io.framewire.transport.udp.internal.OptionChecks.positive;
+
 import io.framewire.spi.TransportOptions;
+import io.framewire.transport.udp.internal.OptionChecks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -83,17 +88,14 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
     }
 
     /** The largest UDP payload over IPv4: 65,535 - 20 (IP header) - 8 (UDP header). */
-    public static final int MAX_UDP_PAYLOAD = 65_507;
+    public static final int MAX_UDP_PAYLOAD = OptionChecks.MAX_UDP_PAYLOAD;
     /** The smallest datagram size: the IPv4 minimum reassembly buffer. */
-    public static final int MIN_DATAGRAM_SIZE = 576;
+    public static final int MIN_DATAGRAM_SIZE = OptionChecks.MIN_DATAGRAM_SIZE;
 
     private static final UdpOptions DEFAULTS = new Builder().build();
 
     public UdpOptions {
-        if (maxDatagramSize < MIN_DATAGRAM_SIZE || maxDatagramSize > MAX_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("maxDatagramSize must be " + MIN_DATAGRAM_SIZE + " .. "
-                    + MAX_UDP_PAYLOAD + " bytes, got " + maxDatagramSize);
-        }
+        datagramSize(maxDatagramSize);
         if (socketBufferSize < 0) {
             throw new IllegalArgumentException("socketBufferSize must be >= 0 (0 = system default), got " + socketBufferSize);
         }
@@ -137,19 +139,6 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
 
     public Builder toBuilder() {
         return new Builder(this);
-    }
-
-    private static void positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
-    }
-
-    private static void atLeast(long value, long min, String name) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
-        }
     }
 
     /** Builds {@link UdpOptions}; not thread-safe. Every setter names a record component. */
