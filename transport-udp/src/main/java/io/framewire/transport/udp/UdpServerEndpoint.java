@@ -97,8 +97,6 @@ final class UdpServerEndpoint implements Acceptor {
     /** The Error the receiver or the ticker could not survive; {@link #accept} throws it on. */
     private volatile Throwable fatal;
     private final AtomicLong lastFaultLogNanos = new AtomicLong(System.nanoTime() - FAULT_LOG_INTERVAL_NANOS);
-    /** Tests only: the server stops sending, as a host that vanished would. */
-    private volatile boolean muted;
 
     UdpServerEndpoint(DatagramChannel channel, Address bound, UdpOptions options) throws IOException {
         this.channel = channel;
@@ -204,10 +202,6 @@ final class UdpServerEndpoint implements Acceptor {
         closeSocketIfDone();
     }
 
-    void muteForTest() {
-        muted = true;
-    }
-
     int peerCount() {
         return peers.size();
     }
@@ -215,7 +209,7 @@ final class UdpServerEndpoint implements Acceptor {
     // --- sending ---
 
     void send(byte[] d, SocketAddress to) {
-        if (channelClosed || muted) {
+        if (channelClosed) {
             return;
         }
         try {
