@@ -13,7 +13,6 @@ import io.framewire.Client;
 import io.framewire.Delivery;
 import io.framewire.Gap;
 import io.framewire.Message;
-import io.framewire.Server;
 import io.framewire.SubscribeOptions;
 import io.framewire.Subscription;
 import io.framewire.protocol.FrameType;
@@ -28,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,48 +38,27 @@ import org.junit.jupiter.api.Timeout;
  * the subscriber and the server.
  */
 @Timeout(60)
-class UdpPubSubTailTest {
-    final List<AutoCloseable> open = new ArrayList<>();
-    Server server;
-    UdpServerEndpoint endpoint;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private void startServer(UdpOptions options) throws Exception {
-        server = Server.builder().listen("udp://127.0.0.1:0", options).build().start();
-        open.add(server);
-        endpoint = UdpServerEndpoint.BOUND.get(server.address().port());
-    }
-
-    private Client client(int port, UdpOptions options) throws Exception {
-        Client c = Client.builder("udp://127.0.0.1:" + port).transportOptions(options)
-                .connectTimeout(Duration.ofSeconds(10)).connect();
-        open.add(c);
-        return c;
-    }
-
-    private ScriptedRelay relay(ScriptedRelay.Script script) throws Exception {
-        ScriptedRelay relay = new ScriptedRelay(server.address().port(), script);
-        open.add(relay);
-        return relay;
-    }
-
-    private static UdpClientConnection connectionTo(int port) {
-        return UdpClientConnection.OPEN.stream().filter(c -> c.remoteAddress().endsWith(":" + port)).findFirst().orElseThrow();
-    }
+class UdpPubSubTailTest extends UdpPubSubFixture {
 
     static boolean isTail(byte[] d) {
         return d.length > DatagramLayout.KIND_OFFSET && d[DatagramLayout.KIND_OFFSET] == DatagramLayout.TAIL;
     }
 
-    /** The subscription a DELIVER on channel PUBSUB is for (the first fragment's frame's stream id). */
-    static int deliverSubscription(byte[] d) {
-        return ByteBuffer.wrap(d).getInt(DatagramLayout.DATA_HEADER_LENGTH + 6);
+    static boolean isDeliver(byte[] r) {
+        return pubsubFrame(r) == FrameType.DELIVER.code();
+    }
+
+    /** Forwards every datagram (a BATCH as its records) but the records from the server that {@code lose} picks. */
+    static ScriptedRelay.Script losing(java.util.function.Predicate<byte[]> lose) {
+        return (fromServer, d) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] r : explode(d)) {
+                if (!(fromServer && lose.test(r))) {
+                    out.add(r);
+                }
+            }
+            return out;
+        };
     }
 
     private static List<Delivery> recorded(Client c, String topic) {
@@ -108,16 +85,7 @@ class UdpPubSubTailTest {
     void theLastDeliveriesLostBeforeThePublisherFallsSilentAreReportedAsALostGap() throws Exception {
         startServer(UdpOptions.defaults());
         // Subscriptions 1 and 2 lose their last two deliveries (4 and 5) and the publisher says no more.
-        ScriptedRelay relay = relay((fromServer, d) -> {
-            List<byte[]> out = new ArrayList<>();
-            for (byte[] r : explode(d)) {
-                if (fromServer && pubsubFrame(r) == FrameType.DELIVER.code() && deliverSequence(r) >= 4) {
-                    continue;
-                }
-                out.add(r);
-            }
-            return out;
-        });
+        ScriptedRelay relay = relay(losing(r -> isDeliver(r) && deliverSequence(r) >= 4));
         Client subscriber = client(relay.port(), UdpOptions.defaults());
         Client publisher = client(server.address().port(), UdpOptions.defaults());
         List<Delivery> a = recorded(subscriber, "a");
@@ -151,14 +119,7 @@ class UdpPubSubTailTest {
                 tailsLost.incrementAndGet(); // all but the last of the repeats
                 return List.of();
             }
-            List<byte[]> out = new ArrayList<>();
-            for (byte[] r : explode(d)) {
-                if (fromServer && pubsubFrame(r) == FrameType.DELIVER.code() && deliverSequence(r) == 2) {
-                    continue;
-                }
-                out.add(r);
-            }
-            return out;
+            return losing(r -> isDeliver(r) && deliverSequence(r) == 2).rewrite(fromServer, d);
         });
         Client subscriber = client(relay.port(), UdpOptions.defaults());
         Client publisher = client(server.address().port(), UdpOptions.defaults());
@@ -259,13 +220,7 @@ class UdpPubSubTailTest {
                 largestTail.accumulateAndGet((d.length - DatagramLayout.TAIL_RECORDS_OFFSET) / DatagramLayout.TAIL_RECORD_LENGTH,
                         Math::max);
             }
-            List<byte[]> out = new ArrayList<>();
-            for (byte[] r : explode(d)) {
-                if (!(fromServer && pubsubFrame(r) == FrameType.DELIVER.code())) {
-                    out.add(r); // every delivery is lost
-                }
-            }
-            return out;
+            return losing(UdpPubSubTailTest::isDeliver).rewrite(fromServer, d); // every delivery is lost
         });
         Client subscriber = client(relay.port(), small);
         Client publisher = client(server.address().port(), small);

@@ -12,7 +12,6 @@ import io.framewire.Client;
 import io.framewire.Delivery;
 import io.framewire.Gap;
 import io.framewire.Message;
-import io.framewire.Server;
 import io.framewire.Status;
 import io.framewire.StatusException;
 import io.framewire.SubscribeOptions;
@@ -32,7 +31,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,38 +40,7 @@ import org.junit.jupiter.api.Timeout;
  * LOST gaps (through a {@link ScriptedRelay}), the subscription bounds, and bad channel-2 datagrams.
  */
 @Timeout(60)
-class UdpPubSubTest {
-    final List<AutoCloseable> open = new ArrayList<>();
-    Server server;
-    UdpServerEndpoint endpoint;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private void startServer(UdpOptions options) throws Exception {
-        server = Server.builder().listen("udp://127.0.0.1:0", options).build().start();
-        open.add(server);
-        endpoint = UdpServerEndpoint.BOUND.get(server.address().port());
-    }
-
-    private Client client(int port, UdpOptions options) throws Exception {
-        Client c = Client.builder("udp://127.0.0.1:" + port).transportOptions(options)
-                .connectTimeout(Duration.ofSeconds(10)).connect();
-        open.add(c);
-        return c;
-    }
-
-    private Client client() throws Exception {
-        return client(server.address().port(), UdpOptions.defaults());
-    }
-
-    private static UdpClientConnection connectionTo(int port) {
-        return UdpClientConnection.OPEN.stream().filter(c -> c.remoteAddress().endsWith(":" + port)).findFirst().orElseThrow();
-    }
+class UdpPubSubTest extends UdpPubSubFixture {
 
     static byte[] text(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
