@@ -63,7 +63,7 @@ import java.util.Objects;
  *        tells the client the highest sequence number it sent (a TAIL datagram), so that the client
  *        reports deliveries lost at the end of a burst as a gap without waiting for the next one; it
  *        tells it 1, 3, 7 and 15 intervals after the last delivery (in case a TAIL is lost), then
- *        nothing until the next delivery. 100 ms by default.
+ *        nothing until the next delivery. 100 ms by default, at most {@link #MAX_TAIL_INTERVAL}.
  */
 public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration initialRetransmit,
                          Duration maxRetransmit, Duration keepaliveInterval, Duration idleTimeout,
@@ -91,6 +91,9 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
     public static final int MAX_UDP_PAYLOAD = OptionChecks.MAX_UDP_PAYLOAD;
     /** The smallest datagram size: the IPv4 minimum reassembly buffer. */
     public static final int MIN_DATAGRAM_SIZE = OptionChecks.MIN_DATAGRAM_SIZE;
+
+    /** The longest {@link #tailInterval()}: a loss told later than this is of no use to a subscriber. */
+    public static final Duration MAX_TAIL_INTERVAL = Duration.ofMinutes(1);
 
     private static final UdpOptions DEFAULTS = new Builder().build();
 
@@ -126,6 +129,9 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         atLeast(subscriptionsPerPeer, 1, "subscriptionsPerPeer");
         atLeast(subscriptionsTotal, subscriptionsPerPeer, "subscriptionsTotal (at least subscriptionsPerPeer)");
         positive(tailInterval, "tailInterval");
+        if (tailInterval.compareTo(MAX_TAIL_INTERVAL) > 0) {
+            throw new IllegalArgumentException("tailInterval must be at most " + MAX_TAIL_INTERVAL + ", got " + tailInterval);
+        }
     }
 
     /** The defaults: 1200-byte datagrams, 100 ms first retransmission, 30 s idle timeout. */

@@ -29,8 +29,8 @@ import java.util.TreeMap;
  * SUBSCRIPTION_END frame of the engine as a message of its own, once, granting the engine its
  * subscription credit back as it sends. A subscription that delivered and then fell quiet for
  * {@link UdpOptions#tailInterval()} is announced to the client in a TAIL datagram (the highest
- * sequence number sent on it), again after 2, 4 and 8 intervals of quiet ({@link #TAIL_REPEATS} in
- * all), so the client learns of deliveries lost at the end of a burst.
+ * sequence number sent on it), and again 3, 7 and 15 intervals after its last delivery
+ * ({@link #TAIL_REPEATS} in all), so the client learns of deliveries lost at the end of a burst.
  *
  * <p>Bounds: {@link UdpOptions#subscriptionsPerPeer()} and {@link UdpOptions#subscriptionsTotal()}
  * subscriptions; {@link #DEDUP_ENTRIES} remembered message ids per client, and
@@ -323,8 +323,8 @@ final class UdpPubSubPeer {
     }
 
     /**
-     * One TAIL record for each subscription quiet since its last delivery for its next tail time (the
-     * tail interval, then 2, 4 and 8 times it), packed into as few datagrams as fit. A subscription
+     * One TAIL record for each subscription quiet since its last delivery until its next tail time (1,
+     * 3, 7 and 15 tail intervals after it), packed into as few datagrams as fit. A subscription
      * costs nothing once its {@link #TAIL_REPEATS} records went out, until it delivers again; the
      * records sent are bounded by the subscriptions held (per client and for the server).
      */

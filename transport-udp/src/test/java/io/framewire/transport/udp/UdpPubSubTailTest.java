@@ -293,6 +293,9 @@ class UdpPubSubTailTest extends UdpPubSubFixture {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> UdpOptions.builder().tailInterval(Duration.ZERO).build());
         assertTrue(e.getMessage().startsWith("tailInterval must be positive"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> UdpOptions.builder().tailInterval(Duration.ofDays(400 * 365)).build());
+        assertTrue(e.getMessage().startsWith("tailInterval must be at most PT1M"), e.getMessage());
         assertEquals(Duration.ofMillis(100), UdpOptions.defaults().tailInterval());
     }
 }
