@@ -131,7 +131,10 @@ final class UdpCounters {
         StringBuilder sb = new StringBuilder("datagrams in/out ").append(datagramsIn.sum()).append('/')
                 .append(datagramsOut.sum()).append(", retransmits ").append(retransmits.sum()).append(", polls ")
                 .append(polls.sum()).append(", delivered ").append(requestsDelivered.sum()).append(", from cache ")
-                .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum());
+                .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum())
+                .append(", deliveries sent ").append(deliveriesSent.sum()).append(", tails sent/received ")
+                .append(tailsSent.sum()).append('/').append(tailsReceived.sum()).append(", pub/sub lost ")
+                .append(pubsubLost.sum());
         return drops.appendNonZero(sb, ", ", " ").toString();
     }
 }

@@ -92,7 +92,11 @@ class UdpPubSubTailTest extends UdpPubSubFixture {
         List<Delivery> b = recorded(subscriber, "b");
         publish(publisher, "a", 5);
         publish(publisher, "b", 5);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.size() == 4 && b.size() == 4);
+        long silent = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> a.size() == 4 && b.size() == 4);
+        // A figure for the report, not an assertion: tailInterval (100 ms) + the reorder window (100 ms) + ticks.
+        System.out.printf("udp tail loss: reported %d ms after the publisher's last acknowledged publish%n",
+                (System.nanoTime() - silent) / 1_000_000);
         for (List<Delivery> seen : List.of(a, b)) {
             assertEquals(List.of(1L, 2L, 3L), messages(seen.subList(0, 3)));
             Gap gap = assertInstanceOf(Gap.class, seen.get(3));
