@@ -115,6 +115,21 @@ class UdpPubSubTailTest extends UdpPubSubFixture {
     }
 
     @Test
+    void aQuietSubscriptionIsToldItsTailFourTimesThenNoMore() throws Exception {
+        startServer(UdpOptions.builder().tailInterval(Duration.ofMillis(20)).build());
+        // Renewals every 500 ms are the clock this test reads: told at 20, 60, 140 and 300 ms after the
+        // delivery; a fifth, if there were one, would follow at 620 ms, well before the third renewal.
+        Client subscriber = client(server.address().port(), UdpOptions.builder().leaseRenewal(Duration.ofMillis(500)).build());
+        Client publisher = client();
+        List<Delivery> seen = recorded(subscriber, "t");
+        publish(publisher, "t", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.counters.leasesRenewed.sum() >= 3);
+        assertEquals(UdpPubSubPeer.TAIL_REPEATS, endpoint.counters.tailsSent.sum());
+        assertEquals(List.of(1L), messages(seen));
+        assertTrue(noGaps(seen));
+    }
+
+    @Test
     void aLostTailIsToldAgain() throws Exception {
         startServer(UdpOptions.defaults());
         AtomicInteger tailsLost = new AtomicInteger();
