@@ -14,13 +14,15 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A {@link DatagramChannel} that forwards to a real one and throws what a test arms, once: after the
- * next datagram is received (so the fault happens while it is in hand), or on the ticker thread's next
- * send. For the server endpoint's fault containment, without a hook in main code.
+ * next datagram is received (so the fault happens while it is in hand), or on a named thread's next
+ * send or write. For the fault containment of the server endpoint and the client connection, without
+ * a hook in main code.
  */
 final class FailingDatagramChannel extends DatagramChannel {
     private final DatagramChannel delegate;
     private final AtomicReference<Throwable> onReceive = new AtomicReference<>();
-    private final AtomicReference<Throwable> onTickerSend = new AtomicReference<>();
+    private final AtomicReference<Throwable> onSend = new AtomicReference<>();
+    private volatile String sendingThread;
 
     FailingDatagramChannel(DatagramChannel delegate) {
         super(delegate.provider());
@@ -32,13 +34,23 @@ final class FailingDatagramChannel extends DatagramChannel {
         onReceive.set(t);
     }
 
-    /** The next send from the server's ticker thread throws {@code t} instead of sending. */
-    void failNextTickerSend(Throwable t) {
-        onTickerSend.set(t);
+    /** The next send or write from the thread named {@code thread} throws {@code t} instead of sending. */
+    void failNextSendOn(String thread, Throwable t) {
+        sendingThread = thread;
+        onSend.set(t);
     }
 
     boolean armed() {
-        return onReceive.get() != null || onTickerSend.get() != null;
+        return onReceive.get() != null || onSend.get() != null;
+    }
+
+    private void sending() {
+        if (Thread.currentThread().getName().equals(sendingThread)) {
+            Throwable t = onSend.getAndSet(null);
+            if (t != null) {
+                sneakyThrow(t);
+            }
+        }
     }
 
     private static void sneakyThrow(Throwable t) {
@@ -60,12 +72,7 @@ final class FailingDatagramChannel extends DatagramChannel {
 
     @Override
     public int send(ByteBuffer src, SocketAddress target) throws IOException {
-        if (Thread.currentThread().getName().equals("framewire-udp-server-ticker")) {
-            Throwable t = onTickerSend.getAndSet(null);
-            if (t != null) {
-                sneakyThrow(t);
-            }
-        }
+        sending();
         return delegate.send(src, target);
     }
 
@@ -135,6 +142,7 @@ final class FailingDatagramChannel extends DatagramChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        sending();
         return delegate.write(src);
     }
 

@@ -127,7 +127,7 @@ class UdpServerFaultTest {
         RawUdpPeer other = new RawUdpPeer(port());
         connect(other);
         // A subscription whose lease runs out: the ticker then sends its SUBSCRIPTION_END, and that send throws.
-        channel.failNextTickerSend(new IllegalStateException("injected: a bug in a peer's timers"));
+        channel.failNextSendOn("framewire-udp-server-ticker", new IllegalStateException("injected: a bug in a peer's timers"));
         byte[] subscribe = FrameEncoder.encode(new Frame.Subscribe(1, "a", "", OverflowPolicy.DROP_OLDEST, 100, 65536, 0, 64));
         failing.send(failing.data(failing.session, DatagramLayout.CHANNEL_PUBSUB, 1, 1, subscribe.length, 0, subscribe));
         assertTrue(failing.receive(5000, RawUdpPeer.kind(DatagramLayout.CLOSE)).isPresent(), "that peer was closed");
