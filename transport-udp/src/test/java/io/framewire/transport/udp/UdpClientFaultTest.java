@@ -18,9 +18,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,16 +29,8 @@ import org.junit.jupiter.api.Timeout;
  * client's engine.
  */
 @Timeout(30)
-class UdpClientFaultTest {
-    final List<AutoCloseable> open = new ArrayList<>();
+class UdpClientFaultTest extends ClosesAfterEach {
     FailingDatagramChannel channel;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
 
     /** A client connection to a new server, through the HELLO exchange (the server's HELLO read). */
     private UdpClientConnection connect(UdpOptions options) throws Exception {

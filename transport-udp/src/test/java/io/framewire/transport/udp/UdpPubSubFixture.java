@@ -3,22 +3,11 @@ package io.framewire.transport.udp;
 import io.framewire.Client;
 import io.framewire.Server;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 
 /** What the pub/sub-over-udp tests share: a server on port 0, clients, relays, all closed after each test. */
-abstract class UdpPubSubFixture {
-    final List<AutoCloseable> open = new ArrayList<>();
+abstract class UdpPubSubFixture extends ClosesAfterEach {
     Server server;
     UdpServerEndpoint endpoint;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
 
     void startServer(UdpOptions options) throws Exception {
         server = Server.builder().listen("udp://127.0.0.1:0", options).build().start();

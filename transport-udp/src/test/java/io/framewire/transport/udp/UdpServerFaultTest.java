@@ -22,11 +22,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,17 +35,9 @@ import org.junit.jupiter.api.Timeout;
  * injected through a {@link FailingDatagramChannel} under a real endpoint; this test plays the engine.
  */
 @Timeout(30)
-class UdpServerFaultTest {
-    final List<AutoCloseable> open = new ArrayList<>();
+class UdpServerFaultTest extends ClosesAfterEach {
     FailingDatagramChannel channel;
     UdpServerEndpoint endpoint;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
 
     private void startEndpoint(UdpOptions options) throws IOException {
         DatagramChannel real = DatagramChannel.open();
