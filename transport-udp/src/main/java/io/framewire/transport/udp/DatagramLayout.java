@@ -23,6 +23,8 @@ import java.nio.ByteBuffer;
  * ACCEPT:     the server's first frame (HELLO or ERROR), length-prefixed
  * KEEPALIVE, CLOSE: no body
  * BATCH:      (u16 length | a whole DATA datagram of the same session)*
+ * RENEW:      Channel u8 (PUBSUB) | Floor u32 | (Subscription ID u32)*
+ * TAIL:       Channel u8 (PUBSUB) | (Subscription ID u32 | Highest sequence sent u64)+
  * </pre>
  */
 final class DatagramLayout {
@@ -52,6 +54,14 @@ final class DatagramLayout {
     static final int RENEW = 0x0C;
     static final int RENEW_FLOOR_OFFSET = HEADER_LENGTH + 1;
     static final int RENEW_IDS_OFFSET = HEADER_LENGTH + 5;
+    /**
+     * Server to client: u8 channel (PUBSUB), then one or more records of u32 subscription id and u64
+     * the highest sequence number the server sent on it, so a client learns of lost deliveries at the
+     * tail of a subscription's stream while the publisher is quiet (PROTOCOL.md section 9.6).
+     */
+    static final int TAIL = 0x0D;
+    static final int TAIL_RECORDS_OFFSET = HEADER_LENGTH + 1;
+    static final int TAIL_RECORD_LENGTH = 12;
 
     /** Connection frames (stream 0: PING, PONG, GOAWAY, ERROR), each its own message, not retransmitted. */
     static final int CHANNEL_CONTROL = 0;
@@ -106,6 +116,16 @@ final class DatagramLayout {
         header(b, RENEW, session).put((byte) CHANNEL_PUBSUB).putInt(floor);
         for (int i = from; i < to; i++) {
             b.putInt(ids[i]);
+        }
+        return b.array();
+    }
+
+    /** A TAIL datagram: subscription {@code ids[i]} was sent up to sequence number {@code highest[i]}, for i in [from, to). */
+    static byte[] tail(long session, int[] ids, long[] highest, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate(TAIL_RECORDS_OFFSET + TAIL_RECORD_LENGTH * (to - from));
+        header(b, TAIL, session).put((byte) CHANNEL_PUBSUB);
+        for (int i = from; i < to; i++) {
+            b.putInt(ids[i]).putLong(highest[i]);
         }
         return b.array();
     }

@@ -109,6 +109,15 @@ final class UdpClientConnection extends DatagramSession {
      * shows, as on a stream transport's connect.
      */
     static UdpClientConnection open(InetSocketAddress server, UdpOptions options, Duration timeout) throws IOException {
+        return open(server, options, timeout, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress, UdpOptions, Duration)}; once the cookie is obtained, the
+     * session runs over the channel {@code wrap} makes of the connected one (tests inject faults).
+     */
+    static UdpClientConnection open(InetSocketAddress server, UdpOptions options, Duration timeout,
+                                    java.util.function.UnaryOperator<DatagramChannel> wrap) throws IOException {
         DatagramChannel ch = DatagramChannel.open(server.getAddress() instanceof java.net.Inet6Address
                 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
         try {
@@ -119,7 +128,7 @@ final class UdpClientConnection extends DatagramSession {
             ch.connect(server);
             long session = ThreadLocalRandom.current().nextLong() | 1L;
             byte[] cookie = obtainCookie(ch, session, options, timeout, describe(server));
-            UdpClientConnection c = new UdpClientConnection(ch, options, session, cookie);
+            UdpClientConnection c = new UdpClientConnection(wrap.apply(ch), options, session, cookie);
             OPEN.add(c);
             c.receiver.start();
             c.ticker.start();
@@ -277,33 +286,53 @@ final class UdpClientConnection extends DatagramSession {
 
     // --- datagrams from the server ---
 
+    /**
+     * The receiver: a RuntimeException or an OutOfMemoryError while it receives or handles a datagram
+     * costs that datagram ({@code FAULT}); any other Error fails this connection (and only it).
+     */
     private void receiveLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(options.maxDatagramSize() + 1);
-        while (true) {
-            in.clear();
-            try {
-                channel.receive(in);
-            } catch (PortUnreachableException e) {
-                fail(new ConnectException("connection refused: nothing listening on " + remote));
-                return;
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                fail(new IOException("udp receive from " + remote + " failed: " + e.getMessage(), e));
-                return;
+        try {
+            while (true) {
+                try {
+                    if (!receiveOne(in)) {
+                        return;
+                    }
+                } catch (OutOfMemoryError | RuntimeException e) {
+                    counters.drop(Drop.FAULT); // a bug, or memory short for a moment: this datagram is lost, not the connection
+                }
             }
-            in.flip();
-            counters.datagramsIn.increment();
-            counters.bytesIn.add(in.remaining());
-            lock.lock();
-            try {
-                onDatagram(in);
-            } catch (IOException e) {
-                fail(e);
-                return;
-            } finally {
-                lock.unlock();
-            }
+        } catch (Throwable t) {
+            fail(new IOException("the udp client's receiver for " + remote + " met " + t, t));
+        }
+    }
+
+    /** Receives and handles one datagram; false once the connection is done (closed, or failed here). */
+    private boolean receiveOne(ByteBuffer in) {
+        in.clear();
+        try {
+            channel.receive(in);
+        } catch (PortUnreachableException e) {
+            fail(new ConnectException("connection refused: nothing listening on " + remote));
+            return false;
+        } catch (ClosedChannelException e) {
+            return false;
+        } catch (IOException e) {
+            fail(new IOException("udp receive from " + remote + " failed: " + e.getMessage(), e));
+            return false;
+        }
+        in.flip();
+        counters.datagramsIn.increment();
+        counters.bytesIn.add(in.remaining());
+        lock.lock();
+        try {
+            onDatagram(in);
+            return true;
+        } catch (IOException e) {
+            fail(e);
+            return false;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -388,6 +417,7 @@ final class UdpClientConnection extends DatagramSession {
                             Metadata.EMPTY))));
                 }
             }
+            case TAIL -> pubsub.onTail(d, n);
             case KEEPALIVE -> { }
             case CLOSE -> {
                 closeLocal(null);
@@ -489,6 +519,9 @@ final class UdpClientConnection extends DatagramSession {
             // closing
         } catch (IOException e) {
             fail(e);
+        } catch (Throwable t) {
+            // The timers of this one connection failed: without them nothing would end it, so it ends now.
+            fail(new IOException("the udp client's timers for " + remote + " failed: " + t, t));
         } finally {
             lock.unlock();
         }

@@ -1,7 +1,6 @@
 package io.framewire.transport.udp;
 
-import java.util.EnumMap;
-import java.util.Map;
+import io.framewire.transport.udp.internal.DropCounts;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one endpoint (a client connection, or a server with all its peers) counted; read by tests and reports. */
@@ -53,8 +52,12 @@ final class UdpCounters {
         PUBSUB_DUPLICATE,
         /** Client: a delivery turned into a LOST gap because the subscription's queue toward the engine was full. */
         PUBSUB_QUEUE_FULL,
+        /** Client: a TAIL record announcing a sequence number implausibly far (over 2^32) past what the subscription expects. */
+        PUBSUB_TAIL_AHEAD,
         /** A datagram for a call this side no longer has (finished, or below the client's floor). */
-        STALE
+        STALE,
+        /** Handling it threw (a bug, or memory short for a moment): the datagram is lost, the receiver goes on. */
+        FAULT
     }
 
     final LongAdder datagramsIn = new LongAdder();
@@ -89,13 +92,11 @@ final class UdpCounters {
     final LongAdder publishesDelivered = new LongAdder();
     /** Server: DELIVER frames sent (once each). */
     final LongAdder deliveriesSent = new LongAdder();
-    private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
-
-    UdpCounters() {
-        for (Drop d : Drop.values()) {
-            drops.put(d, new LongAdder());
-        }
-    }
+    /** Server: TAIL records sent (a subscription's highest sequence number, told after it fell quiet). */
+    final LongAdder tailsSent = new LongAdder();
+    /** Client: TAIL records taken (for a subscription it has; whether or not they revealed a loss). */
+    final LongAdder tailsReceived = new LongAdder();
+    private final DropCounts<Drop> drops = new DropCounts<>(Drop.class);
 
     /**
      * The checks every received datagram passes first, at either end: at most {@code maxDatagramSize}
@@ -114,19 +115,15 @@ final class UdpCounters {
     }
 
     void drop(Drop why) {
-        drops.get(why).increment();
+        drops.increment(why);
     }
 
     long dropped(Drop why) {
-        return drops.get(why).sum();
+        return drops.get(why);
     }
 
     long droppedTotal() {
-        long n = 0;
-        for (LongAdder a : drops.values()) {
-            n += a.sum();
-        }
-        return n;
+        return drops.total();
     }
 
     @Override
@@ -134,12 +131,10 @@ final class UdpCounters {
         StringBuilder sb = new StringBuilder("datagrams in/out ").append(datagramsIn.sum()).append('/')
                 .append(datagramsOut.sum()).append(", retransmits ").append(retransmits.sum()).append(", polls ")
                 .append(polls.sum()).append(", delivered ").append(requestsDelivered.sum()).append(", from cache ")
-                .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum());
-        drops.forEach((k, v) -> {
-            if (v.sum() > 0) {
-                sb.append(", ").append(k).append(' ').append(v.sum());
-            }
-        });
-        return sb.toString();
+                .append(answeredFromCache.sum()).append(", duplicates while running ").append(duplicatesWhileRunning.sum())
+                .append(", deliveries sent ").append(deliveriesSent.sum()).append(", tails sent/received ")
+                .append(tailsSent.sum()).append('/').append(tailsReceived.sum()).append(", pub/sub lost ")
+                .append(pubsubLost.sum());
+        return drops.appendNonZero(sb, ", ", " ").toString();
     }
 }

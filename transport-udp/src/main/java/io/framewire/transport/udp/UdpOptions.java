@@ -1,6 +1,11 @@
 package io.framewire.transport.udp;
 
+import static io.framewire.transport.udp.internal.OptionChecks.atLeast;
+import static io.framewire.transport.udp.internal.OptionChecks.datagramSize;
+import static io.framewire.transport.udp.internal.OptionChecks.positive;
+
 import io.framewire.spi.TransportOptions;
+import io.framewire.transport.udp.internal.OptionChecks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -54,13 +59,19 @@ import java.util.Objects;
  * @param subscriptionsPerPeer subscriptions a server holds for one client session; a SUBSCRIBE beyond
  *        it ends with {@code RESOURCE_EXHAUSTED}.
  * @param subscriptionsTotal subscriptions a server holds for all its udp clients together.
+ * @param tailInterval a server that sent deliveries on a subscription and then none for this long
+ *        tells the client the highest sequence number it sent (a TAIL datagram), so that the client
+ *        reports deliveries lost at the end of a burst as a gap without waiting for the next one; it
+ *        tells it 1, 3, 7 and 15 intervals after the last delivery (in case a TAIL is lost), then
+ *        nothing until the next delivery. 100 ms by default, at most {@link #MAX_TAIL_INTERVAL}.
  */
 public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration initialRetransmit,
                          Duration maxRetransmit, Duration keepaliveInterval, Duration idleTimeout,
                          Duration reassemblyTimeout, int maxMessageBytes, long reassemblyBytesPerPeer,
                          long reassemblyBytesTotal, int cacheEntries, long cacheBytes, Duration cacheTtl,
                          int maxPeers, long heldBytes, ReaderThreads readerThreads, Duration subscriptionLease,
-                         Duration leaseRenewal, int subscriptionsPerPeer, int subscriptionsTotal) implements TransportOptions {
+                         Duration leaseRenewal, int subscriptionsPerPeer, int subscriptionsTotal,
+                         Duration tailInterval) implements TransportOptions {
 
     /** The kind of thread that blocks receiving datagrams, and that the engine reads a connection on. */
     public enum ReaderThreads {
@@ -77,17 +88,17 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
     }
 
     /** The largest UDP payload over IPv4: 65,535 - 20 (IP header) - 8 (UDP header). */
-    public static final int MAX_UDP_PAYLOAD = 65_507;
+    public static final int MAX_UDP_PAYLOAD = OptionChecks.MAX_UDP_PAYLOAD;
     /** The smallest datagram size: the IPv4 minimum reassembly buffer. */
-    public static final int MIN_DATAGRAM_SIZE = 576;
+    public static final int MIN_DATAGRAM_SIZE = OptionChecks.MIN_DATAGRAM_SIZE;
+
+    /** The longest {@link #tailInterval()}: a loss told later than this is of no use to a subscriber. */
+    public static final Duration MAX_TAIL_INTERVAL = Duration.ofMinutes(1);
 
     private static final UdpOptions DEFAULTS = new Builder().build();
 
     public UdpOptions {
-        if (maxDatagramSize < MIN_DATAGRAM_SIZE || maxDatagramSize > MAX_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("maxDatagramSize must be " + MIN_DATAGRAM_SIZE + " .. "
-                    + MAX_UDP_PAYLOAD + " bytes, got " + maxDatagramSize);
-        }
+        datagramSize(maxDatagramSize);
         if (socketBufferSize < 0) {
             throw new IllegalArgumentException("socketBufferSize must be >= 0 (0 = system default), got " + socketBufferSize);
         }
@@ -117,6 +128,10 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         positive(leaseRenewal, "leaseRenewal");
         atLeast(subscriptionsPerPeer, 1, "subscriptionsPerPeer");
         atLeast(subscriptionsTotal, subscriptionsPerPeer, "subscriptionsTotal (at least subscriptionsPerPeer)");
+        positive(tailInterval, "tailInterval");
+        if (tailInterval.compareTo(MAX_TAIL_INTERVAL) > 0) {
+            throw new IllegalArgumentException("tailInterval must be at most " + MAX_TAIL_INTERVAL + ", got " + tailInterval);
+        }
     }
 
     /** The defaults: 1200-byte datagrams, 100 ms first retransmission, 30 s idle timeout. */
@@ -130,19 +145,6 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
 
     public Builder toBuilder() {
         return new Builder(this);
-    }
-
-    private static void positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
-    }
-
-    private static void atLeast(long value, long min, String name) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
-        }
     }
 
     /** Builds {@link UdpOptions}; not thread-safe. Every setter names a record component. */
@@ -167,6 +169,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         private Duration leaseRenewal = Duration.ofSeconds(10);
         private int subscriptionsPerPeer = 1024;
         private int subscriptionsTotal = 100_000;
+        private Duration tailInterval = Duration.ofMillis(100);
 
         private Builder() {}
 
@@ -191,6 +194,7 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
             leaseRenewal = o.leaseRenewal;
             subscriptionsPerPeer = o.subscriptionsPerPeer;
             subscriptionsTotal = o.subscriptionsTotal;
+            tailInterval = o.tailInterval;
         }
 
         public Builder maxDatagramSize(int v) { maxDatagramSize = v; return this; }
@@ -213,13 +217,14 @@ public record UdpOptions(int maxDatagramSize, int socketBufferSize, Duration ini
         public Builder leaseRenewal(Duration v) { leaseRenewal = v; return this; }
         public Builder subscriptionsPerPeer(int v) { subscriptionsPerPeer = v; return this; }
         public Builder subscriptionsTotal(int v) { subscriptionsTotal = v; return this; }
+        public Builder tailInterval(Duration v) { tailInterval = v; return this; }
 
         /** @throws IllegalArgumentException naming the first value out of range */
         public UdpOptions build() {
             return new UdpOptions(maxDatagramSize, socketBufferSize, initialRetransmit, maxRetransmit,
                     keepaliveInterval, idleTimeout, reassemblyTimeout, maxMessageBytes, reassemblyBytesPerPeer,
                     reassemblyBytesTotal, cacheEntries, cacheBytes, cacheTtl, maxPeers, heldBytes, readerThreads,
-                    subscriptionLease, leaseRenewal, subscriptionsPerPeer, subscriptionsTotal);
+                    subscriptionLease, leaseRenewal, subscriptionsPerPeer, subscriptionsTotal, tailInterval);
         }
     }
 }

@@ -26,7 +26,10 @@ import java.util.TreeMap;
  * message on channel PUBSUB (sent again with backoff until the server's layer acknowledges it);
  * confirmed subscriptions are leases renewed with RENEW datagrams; DELIVER and GAP frames from the
  * server, sent once each, are put back in sequence order per subscription, duplicates dropped, and a
- * hole that stays open past the reorder window becomes a GAP with reason LOST.
+ * hole that stays open past the reorder window becomes a GAP with reason LOST. A hole at the end of a
+ * subscription's stream shows through the server's TAIL datagrams (the highest sequence number it
+ * sent), which open the same reorder window: what is still missing up to that number when it passes
+ * is LOST too.
  *
  * <p>Credit stays local: publish credit goes back to the engine when the server acknowledged the
  * PUBLISH; DELIVER frames reach the engine only as far as its subscription credit allows, the rest
@@ -38,6 +41,12 @@ final class UdpPubSubClient {
     static final int REORDER_WINDOW = 64;
     /** Deliveries held per subscription while the engine has no credit for them. */
     static final int QUEUED_PER_SUBSCRIPTION = 1024;
+    /**
+     * A TAIL whose highest sequence number is this far or further past the next one a subscription
+     * expects is taken for corrupt and dropped: a server would have had to send four billion
+     * deliveries, each of them lost, without any TAIL getting through in between.
+     */
+    static final long TAIL_MAX_AHEAD = 1L << 32;
 
     private final UdpClientConnection conn;
     private final long session;
@@ -86,6 +95,10 @@ final class UdpPubSubClient {
         long earlySinceNanos;
         final ArrayDeque<byte[]> ready = new ArrayDeque<>();
         int readyFrames;
+        /** The highest sequence number the server said it sent (TAIL), 0 before any. */
+        long announced;
+        /** When {@link #announced} last rose: the missing numbers up to it wait one reorder window from then. */
+        long announcedSinceNanos;
 
         Subscription(int id, long credit) {
             this.id = id;
@@ -173,6 +186,25 @@ final class UdpPubSubClient {
         void tick(long now) {
             if (!early.isEmpty() && now - earlySinceNanos >= reorderNanos) {
                 skipHole(now);
+            }
+            if (early.isEmpty() && announced >= expected && now - announcedSinceNanos >= reorderNanos) {
+                lost(expected, announced); // the tail of the stream: sent, and not here a reorder window later
+                expected = announced + 1;
+            }
+        }
+
+        /** TAIL: the server sent this subscription up to {@code highest}. */
+        void onTail(long highest, long now) {
+            if (highest < expected) {
+                return; // all of it arrived or was reported already (a late or repeated TAIL)
+            }
+            if (highest - expected >= TAIL_MAX_AHEAD) {
+                counters.drop(Drop.PUBSUB_TAIL_AHEAD);
+                return;
+            }
+            if (highest > announced) {
+                announced = highest;
+                announcedSinceNanos = now; // a delivery that raced its TAIL still has the whole window
             }
         }
 
@@ -347,6 +379,38 @@ final class UdpPubSubClient {
             long[] r = range(f);
             s.offer(f, r[0], r[1], now);
             s.drain();
+        }
+    }
+
+    /**
+     * TAIL: u8 channel PUBSUB, then records of (u32 subscription, u64 highest sequence number sent).
+     * A datagram cut short, of another channel, with a partial record, a subscription 0 or a highest
+     * below 1 is dropped whole; a record of a subscription this side no longer has is dropped alone.
+     */
+    void onTail(ByteBuffer d, int n) {
+        if (n < TAIL_RECORDS_OFFSET + TAIL_RECORD_LENGTH) {
+            counters.drop(Drop.TRUNCATED);
+            return;
+        }
+        if (d.get(CHANNEL_OFFSET) != CHANNEL_PUBSUB || (n - TAIL_RECORDS_OFFSET) % TAIL_RECORD_LENGTH != 0) {
+            counters.drop(Drop.PUBSUB_MALFORMED);
+            return;
+        }
+        for (int at = TAIL_RECORDS_OFFSET; at < n; at += TAIL_RECORD_LENGTH) {
+            if (d.getInt(at) == 0 || d.getLong(at + 4) < 1) {
+                counters.drop(Drop.PUBSUB_MALFORMED);
+                return;
+            }
+        }
+        long now = System.nanoTime();
+        for (int at = TAIL_RECORDS_OFFSET; at < n; at += TAIL_RECORD_LENGTH) {
+            Subscription s = subscriptions.get(d.getInt(at));
+            if (s == null) {
+                counters.drop(Drop.PUBSUB_STALE);
+                continue;
+            }
+            counters.tailsReceived.increment();
+            s.onTail(d.getLong(at + 4), now);
         }
     }
 

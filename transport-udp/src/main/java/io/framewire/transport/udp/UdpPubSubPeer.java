@@ -14,8 +14,10 @@ import io.framewire.transport.udp.UdpCounters.Drop;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,7 +27,10 @@ import java.util.TreeMap;
  * seen is answered again, never handed over again), keeps each subscription's lease (one not renewed
  * within {@link UdpOptions#subscriptionLease()} is unsubscribed), and sends each DELIVER, GAP, ACK and
  * SUBSCRIPTION_END frame of the engine as a message of its own, once, granting the engine its
- * subscription credit back as it sends.
+ * subscription credit back as it sends. A subscription that delivered and then fell quiet for
+ * {@link UdpOptions#tailInterval()} is announced to the client in a TAIL datagram (the highest
+ * sequence number sent on it), and again 3, 7 and 15 intervals after its last delivery
+ * ({@link #TAIL_REPEATS} in all), so the client learns of deliveries lost at the end of a burst.
  *
  * <p>Bounds: {@link UdpOptions#subscriptionsPerPeer()} and {@link UdpOptions#subscriptionsTotal()}
  * subscriptions; {@link #DEDUP_ENTRIES} remembered message ids per client, and
@@ -39,6 +44,8 @@ final class UdpPubSubPeer {
     /** Unknown ids a RENEW gets a SUBSCRIPTION_END for, at most (the rest wait for the next RENEW). */
     static final int ENDS_PER_RENEW = 8;
     static final String LEASE_EXPIRED = "the subscription's lease expired (the client stopped renewing it)";
+    /** TAIL records sent per subscription after its last delivery (at 1, 3, 7 and 15 tail intervals), then none. */
+    static final int TAIL_REPEATS = 4;
 
     private static final byte[][] PENDING = new byte[0][];
 
@@ -52,11 +59,29 @@ final class UdpPubSubPeer {
     private final TreeMap<Integer, byte[][]> seen = new TreeMap<>();
     /** An acknowledged PUBLISH's ack id to its message id, until the engine's ACK frame. */
     private final Map<Integer, Integer> pendingAcks = new HashMap<>();
-    /** Subscription id to the nanoTime its lease ends. */
-    private final Map<Integer, Long> leases = new HashMap<>();
+    /** The client's subscriptions this layer accepted, by id. */
+    private final Map<Integer, Lease> leases = new HashMap<>();
+    /** The leases whose tail the client is still to be told (or told again), in no particular order. */
+    private final Set<Lease> tailing = new LinkedHashSet<>();
     private long publishCredit;
     private boolean creditKnown;
     private int nextId = 1;
+
+    /** One subscription: its lease, and what the client is told of the tail of its stream. */
+    private static final class Lease {
+        final int id;
+        long untilNanos;
+        /** The highest sequence number sent on it, a DELIVER's or a GAP's last (0: none yet). */
+        long highest;
+        /** TAIL records sent since the last delivery. */
+        int tails;
+        long nextTailNanos;
+
+        Lease(int id, long untilNanos) {
+            this.id = id;
+            this.untilNanos = untilNanos;
+        }
+    }
 
     UdpPubSubPeer(UdpServerPeer peer, long session, UdpOptions options, UdpCounters counters) {
         this.peer = peer;
@@ -127,9 +152,7 @@ final class UdpPubSubPeer {
             return;
         }
         if (type == FrameType.UNSUBSCRIBE.code()) {
-            if (leases.remove(stream) != null) {
-                peer.endpoint.subscriptions.decrementAndGet();
-            }
+            endLease(stream);
             peer.toCore(f);
             acknowledge(id);
             return;
@@ -147,7 +170,7 @@ final class UdpPubSubPeer {
                 acknowledge(id);
                 return;
             }
-            leases.put(stream, System.nanoTime() + options.subscriptionLease().toNanos());
+            leases.put(stream, new Lease(stream, System.nanoTime() + options.subscriptionLease().toNanos()));
         }
         // An id already in use goes to the engine too, which refuses it as on any transport.
         peer.toCore(f);
@@ -173,8 +196,9 @@ final class UdpPubSubPeer {
         int ends = 0;
         for (int at = RENEW_IDS_OFFSET; at + 4 <= n; at += 4) {
             int id = d.getInt(at);
-            if (leases.containsKey(id)) {
-                leases.put(id, until);
+            Lease lease = leases.get(id);
+            if (lease != null) {
+                lease.untilNanos = until;
                 counters.leasesRenewed.increment();
             } else if (id != 0 && ends++ < ENDS_PER_RENEW) {
                 sendFrame(FrameEncoder.encode(new Frame.SubscriptionEnd(id, StatusCode.UNAVAILABLE, LEASE_EXPIRED)));
@@ -209,6 +233,7 @@ final class UdpPubSubPeer {
         }
         if (type == FrameType.DELIVER.code()) {
             sendFrame(f);
+            sent(stream, ByteBuffer.wrap(f).getLong(FrameLayout.HEADER_LENGTH));
             counters.deliveriesSent.increment();
             // Sent, so nothing is held: the broker may send the next one.
             peer.toCore(new Frame.Credit(Frame.Credit.Kind.SUBSCRIPTION, stream, 1));
@@ -216,12 +241,11 @@ final class UdpPubSubPeer {
         }
         if (type == FrameType.GAP.code()) {
             sendFrame(f);
+            sent(stream, ByteBuffer.wrap(f).getLong(FrameLayout.HEADER_LENGTH + 8));
             return true;
         }
         if (type == FrameType.SUBSCRIPTION_END.code()) {
-            if (leases.remove(stream) != null) {
-                peer.endpoint.subscriptions.decrementAndGet();
-            }
+            endLease(stream);
             sendFrame(f);
             return true;
         }
@@ -237,6 +261,27 @@ final class UdpPubSubPeer {
             return true;
         }
         return false;
+    }
+
+    /** A DELIVER or GAP reaching {@code last} was sent on {@code subscription}: its tail is told once it falls quiet. */
+    private void sent(int subscription, long last) {
+        Lease lease = leases.get(subscription);
+        if (lease == null) {
+            return; // refused or ended: the client no longer follows it
+        }
+        lease.highest = Math.max(lease.highest, last);
+        lease.tails = 0;
+        lease.nextTailNanos = System.nanoTime() + options.tailInterval().toNanos();
+        tailing.add(lease);
+    }
+
+    /** The subscription ends here: it no longer counts against the server's bound, and its tail is not told. */
+    private void endLease(int subscription) {
+        Lease lease = leases.remove(subscription);
+        if (lease != null) {
+            tailing.remove(lease);
+            peer.endpoint.subscriptions.decrementAndGet();
+        }
     }
 
     private int nextId() {
@@ -258,25 +303,61 @@ final class UdpPubSubPeer {
 
     // --- timer and end ---
 
-    /** Unsubscribes (toward the engine) every subscription whose lease ran out. */
+    /** Unsubscribes (toward the engine) every subscription whose lease ran out; tells the tails that are due. */
     void onTick(long now) {
-        for (Iterator<Map.Entry<Integer, Long>> it = leases.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, Long> e = it.next();
-            if (now - e.getValue() < 0) {
+        for (Iterator<Map.Entry<Integer, Lease>> it = leases.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Lease> e = it.next();
+            if (now - e.getValue().untilNanos < 0) {
                 continue;
             }
             it.remove();
+            tailing.remove(e.getValue());
             peer.endpoint.subscriptions.decrementAndGet();
             counters.leasesExpired.increment();
             peer.toCore(new Frame.Unsubscribe(e.getKey()));
             sendFrame(FrameEncoder.encode(new Frame.SubscriptionEnd(e.getKey(), StatusCode.UNAVAILABLE, LEASE_EXPIRED)));
         }
+        if (!tailing.isEmpty()) {
+            sendTails(now);
+        }
+    }
+
+    /**
+     * One TAIL record for each subscription quiet since its last delivery until its next tail time (1,
+     * 3, 7 and 15 tail intervals after it), packed into as few datagrams as fit. A subscription
+     * costs nothing once its {@link #TAIL_REPEATS} records went out, until it delivers again; the
+     * records sent are bounded by the subscriptions held (per client and for the server).
+     */
+    private void sendTails(long now) {
+        int[] ids = new int[tailing.size()];
+        long[] highest = new long[ids.length];
+        int n = 0;
+        long interval = options.tailInterval().toNanos();
+        for (Iterator<Lease> it = tailing.iterator(); it.hasNext(); ) {
+            Lease lease = it.next();
+            if (now - lease.nextTailNanos < 0) {
+                continue;
+            }
+            ids[n] = lease.id;
+            highest[n++] = lease.highest;
+            if (++lease.tails >= TAIL_REPEATS) {
+                it.remove();
+            } else {
+                lease.nextTailNanos = now + (interval << lease.tails);
+            }
+        }
+        int per = (options.maxDatagramSize() - TAIL_RECORDS_OFFSET) / TAIL_RECORD_LENGTH;
+        for (int from = 0; from < n; from += per) {
+            peer.endpoint.send(tail(session, ids, highest, from, Math.min(n, from + per)), peer.address);
+        }
+        counters.tailsSent.add(n);
     }
 
     /** The session ends: its subscriptions no longer count against the server's bound. */
     void clear() {
         peer.endpoint.subscriptions.addAndGet(-leases.size());
         leases.clear();
+        tailing.clear();
         peer.endpoint.pubsubRemembered.addAndGet(-seen.size());
         seen.clear();
         pendingAcks.clear();

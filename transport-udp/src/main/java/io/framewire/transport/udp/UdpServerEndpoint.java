@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -37,6 +38,12 @@ import javax.crypto.spec.SecretKeySpec;
  * limit), the budgets shared by all peers (reassembly memory, the duplicate-request cache's entries
  * and bytes, the number of peers), and a ticker that expires what has timed out. Each verified
  * client becomes a {@link UdpServerPeer}, which the engine takes from {@link #accept}.
+ *
+ * <p>The receiver and the ticker serve every peer, so they survive what they can, as core's accept
+ * loop does: a RuntimeException or an OutOfMemoryError while handling a datagram costs that datagram
+ * ({@code FAULT}), one in a peer's timers closes that peer. Any other Error fails the endpoint loudly:
+ * it is logged, every peer's connection fails, the socket closes, and {@link #accept} throws an Error
+ * so that the server's accept loop closes the server.
  */
 final class UdpServerEndpoint implements Acceptor {
     /** Cookies are valid this long after the server made them. */
@@ -45,6 +52,9 @@ final class UdpServerEndpoint implements Acceptor {
     /** Unverified addresses whose bytes the amplification limit counts at once (least recently seen forgotten first). */
     private static final int LEDGER_ENTRIES = 4096;
     private static final Object CLOSED = new Object();
+    private static final System.Logger LOG = System.getLogger("io.framewire.transport.udp");
+    /** Faults survived are logged at most this often (a sender that can trigger one must not flood the log). */
+    private static final long FAULT_LOG_INTERVAL_NANOS = 1_000_000_000L;
     /** Live server endpoints by local port: tests read their counters, and a new server on a draining one's port takes over. */
     static final Map<Integer, UdpServerEndpoint> BOUND = new ConcurrentHashMap<>();
 
@@ -84,8 +94,9 @@ final class UdpServerEndpoint implements Acceptor {
     private final Thread ticker;
     private volatile boolean closed;
     private volatile boolean channelClosed;
-    /** Tests only: the server stops sending, as a host that vanished would. */
-    private volatile boolean muted;
+    /** The Error the receiver or the ticker could not survive; {@link #accept} throws it on. */
+    private volatile Throwable fatal;
+    private final AtomicLong lastFaultLogNanos = new AtomicLong(System.nanoTime() - FAULT_LOG_INTERVAL_NANOS);
 
     UdpServerEndpoint(DatagramChannel channel, Address bound, UdpOptions options) throws IOException {
         this.channel = channel;
@@ -121,6 +132,10 @@ final class UdpServerEndpoint implements Acceptor {
             Object o = acceptQueue.take();
             if (o == CLOSED) {
                 acceptQueue.offer(CLOSED);
+                Throwable why = fatal;
+                if (why != null) {
+                    throw new Error("the udp server on " + local + " failed and is closed: " + why, why);
+                }
                 throw new ClosedChannelException();
             }
             return (Connection) o;
@@ -187,10 +202,6 @@ final class UdpServerEndpoint implements Acceptor {
         closeSocketIfDone();
     }
 
-    void muteForTest() {
-        muted = true;
-    }
-
     int peerCount() {
         return peers.size();
     }
@@ -198,7 +209,7 @@ final class UdpServerEndpoint implements Acceptor {
     // --- sending ---
 
     void send(byte[] d, SocketAddress to) {
-        if (channelClosed || muted) {
+        if (channelClosed) {
             return;
         }
         try {
@@ -215,6 +226,8 @@ final class UdpServerEndpoint implements Acceptor {
     private void receiveLoop() {
         try {
             receiveUntilClosed();
+        } catch (Throwable t) {
+            fail("receiver", t);
         } finally {
             // The receiver can see channelClosed before the closing thread has closed the channel: close
             // it here too (a second close waits for the first), so the port is free before this endpoint
@@ -231,25 +244,84 @@ final class UdpServerEndpoint implements Acceptor {
     private void receiveUntilClosed() {
         ByteBuffer in = ByteBuffer.allocateDirect(options.maxDatagramSize() + 1);
         while (!channelClosed) {
-            in.clear();
-            SocketAddress from;
             try {
-                from = channel.receive(in);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                continue; // an ICMP error for an earlier send; the socket itself is fine
-            }
-            in.flip();
-            counters.datagramsIn.increment();
-            counters.bytesIn.add(in.remaining());
-            try {
-                onDatagram((InetSocketAddress) from, in);
-            } catch (RuntimeException e) {
-                // A bug must cost one datagram, never the receiver every peer shares.
-                counters.drop(Drop.MALFORMED_MESSAGE);
+                if (!receiveOne(in)) {
+                    return;
+                }
+            } catch (OutOfMemoryError | RuntimeException e) {
+                // A bug, or memory short for a moment (it passes once the peers holding it are dropped),
+                // must cost one datagram, never the receiver every peer shares.
+                counters.drop(Drop.FAULT);
+                logFault("the udp server on " + local + " dropped a datagram it failed to handle", e);
+                if (e instanceof OutOfMemoryError) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // let the memory come back
+                }
             }
         }
+    }
+
+    /** Receives and handles one datagram; false once the socket is closed. */
+    private boolean receiveOne(ByteBuffer in) {
+        in.clear();
+        SocketAddress from;
+        try {
+            from = channel.receive(in);
+        } catch (ClosedChannelException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // an ICMP error for an earlier send; the socket itself is fine
+        }
+        in.flip();
+        counters.datagramsIn.increment();
+        counters.bytesIn.add(in.remaining());
+        onDatagram((InetSocketAddress) from, in);
+        return true;
+    }
+
+    private void logFault(String message, Throwable t) {
+        long now = System.nanoTime();
+        long last = lastFaultLogNanos.get();
+        if (now - last >= FAULT_LOG_INTERVAL_NANOS && lastFaultLogNanos.compareAndSet(last, now)) {
+            try {
+                LOG.log(System.Logger.Level.WARNING, message + " (logged at most once a second; counted as FAULT)", t);
+            } catch (Throwable ignored) {
+                // nothing more can be done
+            }
+        }
+    }
+
+    /**
+     * The receiver or the ticker met an Error it cannot survive: logged, every peer's connection fails,
+     * the socket closes, and {@link #accept} throws, so that the server's accept loop closes the server.
+     */
+    private void fail(String thread, Throwable t) {
+        try {
+            LOG.log(System.Logger.Level.ERROR, "the " + thread + " of the udp server on " + local
+                    + " met an error it cannot survive; closing the endpoint and its peers", t);
+        } catch (Throwable ignored) {
+            // closing anyway
+        }
+        if (fatal == null) {
+            fatal = t;
+        }
+        closed = true;
+        acceptQueue.clear();
+        acceptQueue.offer(CLOSED);
+        IOException why = new IOException("the udp server on " + local + " failed: its " + thread + " met " + t, t);
+        for (UdpServerPeer p : List.copyOf(peers.values())) {
+            try {
+                p.close(why);
+            } catch (Throwable ignored) {
+                // the next one still
+            }
+        }
+        channelClosed = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // gone either way
+        }
+        ticker.interrupt();
     }
 
     private void onDatagram(InetSocketAddress from, ByteBuffer d) {
@@ -369,6 +441,14 @@ final class UdpServerEndpoint implements Acceptor {
     // --- timers ---
 
     private void tickLoop() {
+        try {
+            tickUntilClosed();
+        } catch (Throwable t) {
+            fail("ticker", t);
+        }
+    }
+
+    private void tickUntilClosed() {
         long tickNanos = Math.max(1_000_000, Math.min(20_000_000, options.initialRetransmit().toNanos() / 5));
         while (!channelClosed) {
             try {
@@ -378,9 +458,24 @@ final class UdpServerEndpoint implements Acceptor {
             }
             long now = System.nanoTime();
             for (UdpServerPeer p : peers.values()) {
-                p.onTick(now);
+                try {
+                    p.onTick(now);
+                } catch (OutOfMemoryError | RuntimeException e) {
+                    // One peer's timers failed: that peer ends, the others go on.
+                    logFault("the udp server on " + local + " closed the session of " + p.remoteAddress()
+                            + ", whose timers failed", e);
+                    try {
+                        p.close(new IOException("the udp session of " + p.remoteAddress() + " failed: " + e, e));
+                    } catch (OutOfMemoryError | RuntimeException again) {
+                        // closed and removed all the same (UdpServerPeer.close); only its CLOSE was lost
+                    }
+                }
             }
-            evictFinished(now, null);
+            try {
+                evictFinished(now, null);
+            } catch (OutOfMemoryError | RuntimeException e) {
+                logFault("the udp server on " + local + " failed to evict from its cache; it tries again", e);
+            }
         }
     }
 

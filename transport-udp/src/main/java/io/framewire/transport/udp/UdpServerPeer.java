@@ -481,13 +481,21 @@ final class UdpServerPeer extends DatagramSession {
 
     @Override
     public void close() {
+        close(null);
+    }
+
+    /** Ends the session: CLOSE to the client, and the engine's next read ends ({@code why} null) or fails with {@code why}. */
+    void close(IOException why) {
         lock.lock();
         try {
-            if (!removed) {
-                endpoint.send(small(CLOSE, session), address);
+            try {
+                if (!removed) {
+                    endpoint.send(small(CLOSE, session), address);
+                }
+            } finally {
+                closeLocal(why); // closed and released even if the CLOSE could not be sent
+                remove();
             }
-            closeLocal(null);
-            remove();
         } finally {
             lock.unlock();
         }

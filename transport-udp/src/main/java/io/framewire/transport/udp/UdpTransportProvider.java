@@ -42,7 +42,9 @@ import java.util.Set;
  *   <li>Pub/sub (unicast): publishes, subscribes and unsubscribes are sent again until the server
  *       has them, and a repeated one takes effect once; each delivery is sent once, and the
  *       subscriber sees every sequence number at most once and in order, as a message or inside a
- *       {@code Gap} (reason {@code LOST} for what the network lost). Subscriptions are leases
+ *       {@code Gap} (reason {@code LOST} for what the network lost), also at the end of a burst: a
+ *       subscription that fell quiet is told how far the server sent it ({@link UdpOptions#tailInterval()}),
+ *       so a loss shows without waiting for the next message. Subscriptions are leases
  *       ({@link UdpOptions#leaseRenewal()}, {@link UdpOptions#subscriptionLease()}); overflow
  *       policies apply at the broker only, never slowing the server for a subscriber (PROTOCOL.md 9.6).</li>
  *   <li>Not promised: streaming calls (refused {@code UNIMPLEMENTED}: datagrams may be lost or

@@ -59,6 +59,7 @@ class DatagramVectorsTest {
         m.put("pubsub-gap", DatagramLayout.fragments(SESSION, DatagramLayout.CHANNEL_PUBSUB, 7, 0,
                 FrameEncoder.encode(new Frame.Gap(1, 3, 4, io.framewire.protocol.GapReason.LOST)), 1200)[0]);
         m.put("renew", DatagramLayout.renew(SESSION, 2, new int[] {1, 3}, 0, 2));
+        m.put("tail", DatagramLayout.tail(SESSION, new int[] {1, 3}, new long[] {4, 42}, 0, 2));
         return m;
     }
 
@@ -113,6 +114,14 @@ class DatagramVectorsTest {
         assertEquals(2, renew.getInt(DatagramLayout.RENEW_FLOOR_OFFSET));
         assertEquals(1, renew.getInt(DatagramLayout.RENEW_IDS_OFFSET));
         assertEquals(3, renew.getInt(DatagramLayout.RENEW_IDS_OFFSET + 4));
+        ByteBuffer tail = ByteBuffer.wrap(doc.get("tail"));
+        assertEquals(DatagramLayout.TAIL, tail.get(DatagramLayout.KIND_OFFSET));
+        assertEquals(DatagramLayout.CHANNEL_PUBSUB, tail.get(DatagramLayout.CHANNEL_OFFSET));
+        assertEquals(DatagramLayout.TAIL_RECORDS_OFFSET + 2 * DatagramLayout.TAIL_RECORD_LENGTH, tail.remaining());
+        assertEquals(1, tail.getInt(DatagramLayout.TAIL_RECORDS_OFFSET));
+        assertEquals(4, tail.getLong(DatagramLayout.TAIL_RECORDS_OFFSET + 4));
+        assertEquals(3, tail.getInt(DatagramLayout.TAIL_RECORDS_OFFSET + DatagramLayout.TAIL_RECORD_LENGTH));
+        assertEquals(42, tail.getLong(DatagramLayout.TAIL_RECORDS_OFFSET + DatagramLayout.TAIL_RECORD_LENGTH + 4));
         java.util.List<Frame> gap = new java.util.ArrayList<>();
         io.framewire.protocol.FrameDecoder.afterHandshake(1 << 20).decode(ByteBuffer.wrap(doc.get("pubsub-gap"),
                 DatagramLayout.DATA_HEADER_LENGTH, doc.get("pubsub-gap").length - DatagramLayout.DATA_HEADER_LENGTH), gap::add);

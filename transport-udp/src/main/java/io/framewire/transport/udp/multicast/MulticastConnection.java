@@ -79,19 +79,16 @@ import java.util.logging.Logger;
 public final class MulticastConnection implements Connection {
     private static final Logger LOG = Logger.getLogger(MulticastConnection.class.getName());
 
-    /** Drops received group datagrams before the receiver sees them: a loss hook for tests. */
+    /**
+     * Drops received group datagrams before the receiver sees them: a loss seam for tests, as Aeron's
+     * debug loss generators, given to the package-private {@link #open(Address, MulticastOptions,
+     * DatagramFilter)} (the public {@link #open(Address, MulticastOptions)} applies none).
+     */
     interface DatagramFilter {
         DatagramFilter NONE = (buf, length) -> false;
 
         boolean drop(byte[] buf, int length);
     }
-
-    /**
-     * The filter every connection opened through {@link #open(Address, MulticastOptions)} applies: none,
-     * unless a test (in another JVM, reached only through the transport) injects loss, as Aeron's debug
-     * loss generators do.
-     */
-    static volatile DatagramFilter lossForTests = DatagramFilter.NONE;
 
     private final Address group;
     private final InetSocketAddress groupSocket;
@@ -183,7 +180,7 @@ public final class MulticastConnection implements Connection {
      * @throws IllegalArgumentException if the address is not {@code udp://host:port}
      */
     public static MulticastConnection open(Address address, MulticastOptions options) throws IOException {
-        return open(address, options, lossForTests);
+        return open(address, options, DatagramFilter.NONE);
     }
 
     static MulticastConnection open(Address address, MulticastOptions options, DatagramFilter filter) throws IOException {

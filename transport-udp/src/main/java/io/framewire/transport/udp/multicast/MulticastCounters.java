@@ -1,7 +1,6 @@
 package io.framewire.transport.udp.multicast;
 
-import java.util.EnumMap;
-import java.util.Map;
+import io.framewire.transport.udp.internal.DropCounts;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one multicast connection counted, as publisher and as receiver; read by tests and reports. */
@@ -57,28 +56,18 @@ final class MulticastCounters {
     final LongAdder messagesIn = new LongAdder();
     /** Receiver: sequence numbers declared lost (a gap). */
     final LongAdder lost = new LongAdder();
-    private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
-
-    MulticastCounters() {
-        for (Drop d : Drop.values()) {
-            drops.put(d, new LongAdder());
-        }
-    }
+    private final DropCounts<Drop> drops = new DropCounts<>(Drop.class);
 
     void drop(Drop why) {
-        drops.get(why).increment();
+        drops.increment(why);
     }
 
     long dropped(Drop why) {
-        return drops.get(why).sum();
+        return drops.get(why);
     }
 
     long droppedTotal() {
-        long n = 0;
-        for (LongAdder a : drops.values()) {
-            n += a.sum();
-        }
-        return n;
+        return drops.total();
     }
 
     @Override
@@ -87,11 +76,6 @@ final class MulticastCounters {
                 .append(" published=").append(published.sum()).append(" retransmits=").append(retransmits.sum())
                 .append(" naksSent=").append(naksSent.sum()).append(" repaired=").append(repaired.sum())
                 .append(" messagesIn=").append(messagesIn.sum()).append(" lost=").append(lost.sum());
-        for (Map.Entry<Drop, LongAdder> e : drops.entrySet()) {
-            if (e.getValue().sum() > 0) {
-                sb.append(' ').append(e.getKey()).append('=').append(e.getValue().sum());
-            }
-        }
-        return sb.toString();
+        return drops.appendNonZero(sb, " ", "=").toString();
     }
 }

@@ -1,6 +1,11 @@
 package io.framewire.transport.udp.multicast;
 
+import static io.framewire.transport.udp.internal.OptionChecks.atLeast;
+import static io.framewire.transport.udp.internal.OptionChecks.datagramSize;
+import static io.framewire.transport.udp.internal.OptionChecks.positive;
+
 import io.framewire.spi.TransportOptions;
+import io.framewire.transport.udp.internal.OptionChecks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,9 +64,9 @@ public record MulticastOptions(Optional<String> networkInterface, int ttl, boole
                                Duration publisherTimeout, long maxQueuedBytes) implements TransportOptions {
 
     /** The largest UDP payload over IPv4. */
-    public static final int MAX_UDP_PAYLOAD = 65_507;
+    public static final int MAX_UDP_PAYLOAD = OptionChecks.MAX_UDP_PAYLOAD;
     /** The smallest maximum datagram size: the IPv4 minimum reassembly buffer. */
-    public static final int MIN_DATAGRAM_SIZE = 576;
+    public static final int MIN_DATAGRAM_SIZE = OptionChecks.MIN_DATAGRAM_SIZE;
 
     private static final MulticastOptions DEFAULTS = new Builder().build();
 
@@ -70,10 +75,7 @@ public record MulticastOptions(Optional<String> networkInterface, int ttl, boole
         if (ttl < 0 || ttl > 255) {
             throw new IllegalArgumentException("ttl must be 0..255, got " + ttl);
         }
-        if (maxDatagramSize < MIN_DATAGRAM_SIZE || maxDatagramSize > MAX_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("maxDatagramSize must be " + MIN_DATAGRAM_SIZE + ".." + MAX_UDP_PAYLOAD
-                    + " bytes, got " + maxDatagramSize);
-        }
+        datagramSize(maxDatagramSize);
         atLeast(maxMessageBytes, 32 * 1024, "maxMessageBytes");
         long fragments = MulticastLayout.fragmentCount(maxMessageBytes, maxDatagramSize);
         if (fragments > 0xFFFF) {
@@ -111,19 +113,6 @@ public record MulticastOptions(Optional<String> networkInterface, int ttl, boole
 
     public Builder toBuilder() {
         return new Builder(this);
-    }
-
-    private static void positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
-    }
-
-    private static void atLeast(long value, long min, String name) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
-        }
     }
 
     /** Builds {@link MulticastOptions}; not thread-safe. Every setter names a record component. */

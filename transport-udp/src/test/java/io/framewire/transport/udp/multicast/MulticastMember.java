@@ -1,5 +1,6 @@
 package io.framewire.transport.udp.multicast;
 
+import io.framewire.Address;
 import io.framewire.CallOptions;
 import io.framewire.Client;
 import io.framewire.ClientCall;
@@ -11,18 +12,24 @@ import io.framewire.MethodDescriptor;
 import io.framewire.StatusException;
 import io.framewire.SubscribeOptions;
 import io.framewire.Subscription;
+import io.framewire.internal.ClientCore;
+import io.framewire.internal.SessionConfig;
+import io.framewire.protocol.Settings;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One member of a multicast group in its own JVM, run by {@link MulticastNamespaceTest} inside a
- * network namespace through the public {@link Client} API. Talks to the test over stdin/stdout lines.
+ * network namespace through the public {@link Client} API (a receiver with injected loss: through
+ * {@link ClientCore}, the engine Client wraps, to reach the loss seam). Talks to the test over stdin/stdout lines.
  *
  * <pre>
  * MulticastMember receive GROUP N LOSS_PERCENT REPAIR SEED   prints READY, then RESULT delivered=.. lost=.. order=ok
@@ -53,19 +60,34 @@ public final class MulticastMember {
         System.exit(0);
     }
 
-    private static void receive(String group, int n, int lossPercent, MulticastOptions options, long seed) {
+    private static void receive(String group, int n, int lossPercent, MulticastOptions options, long seed) throws Exception {
         Random random = new Random(seed);
         AtomicLong dropped = new AtomicLong();
         // Loss on the way in: original data and retransmissions alike, never heartbeats.
-        MulticastConnection.lossForTests = (buf, length) -> {
+        MulticastConnection.DatagramFilter loss = (buf, length) -> {
             if (length > 1 && (buf[1] & 0xFF) == MulticastLayout.MDATA && random.nextInt(100) < lossPercent) {
                 dropped.incrementAndGet();
                 return true;
             }
             return false;
         };
-        Client client = Client.builder(group).transportOptions(options).connect();
-        Subscription sub = client.subscribe("bench.>", SubscribeOptions.DEFAULT);
+        // Without loss, the public Client; with it, the same engine (ClientCore, which Client wraps) over a
+        // provider that opens the group connection with the loss filter, the package's seam for it.
+        AutoCloseable client;
+        Subscription sub;
+        if (lossPercent == 0) {
+            Client c = Client.builder(group).transportOptions(options).connect();
+            client = c;
+            sub = c.subscribe("bench.>", SubscribeOptions.DEFAULT);
+        } else {
+            ClientCore c = new ClientCore(Address.parse(group),
+                    new GroupOnlyTransportProvider((a, o) -> MulticastConnection.open(a, o, loss)), options,
+                    Duration.ofSeconds(10), SessionConfig.forClient(Settings.defaults(), 4 << 20,
+                            Executors.newVirtualThreadPerTaskExecutor()), List.of());
+            c.connect();
+            client = c;
+            sub = c.subscribe("bench.>", SubscribeOptions.DEFAULT, null);
+        }
         System.out.println("READY");
         long expected = 1;
         long started = 0;
