@@ -81,6 +81,18 @@ final class Backend implements AutoCloseable {
      * @throws StatusException UNAVAILABLE naming the address if it cannot be reached
      */
     Client client() {
+        return client(null);
+    }
+
+    /**
+     * The connected client, waiting for a connect attempt no longer than {@code deadline} (null: the
+     * attempt's own connect timeout bounds the wait). A call whose deadline passes while the shared
+     * attempt goes on ends then, without holding its thread until the attempt ends.
+     *
+     * @throws StatusException UNAVAILABLE naming the address if it cannot be reached, DEADLINE_EXCEEDED
+     *     when {@code deadline} passes first
+     */
+    Client client(io.framewire.Deadline deadline) {
         Client c = client;
         if (c != null) {
             return c;
@@ -104,10 +116,20 @@ final class Backend implements AutoCloseable {
             lock.unlock();
         }
         if (mine) {
-            connect(attempt);
+            if (deadline == null) {
+                connect(attempt);
+            } else {
+                // On a thread of its own, so that this caller (and those sharing the attempt) can stop
+                // waiting at their deadlines while the attempt runs to its connect timeout.
+                Thread.ofVirtual().name("framewire-gateway-connect").start(() -> connect(attempt));
+            }
         }
         try {
-            return attempt.get();
+            return deadline == null ? attempt.get()
+                    : attempt.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded while connecting to Framewire backend "
+                    + address).asException(e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof StatusException se ? se
                     : Status.of(StatusCode.UNAVAILABLE, unreachable(String.valueOf(e.getCause()))).asException(e.getCause());

@@ -119,7 +119,7 @@ final class GatewayCall {
     private void connectAndStart(Backend backend, MethodDescriptor<byte[], byte[]> method, CallOptions options) {
         Client client;
         try {
-            client = backend.client();
+            client = backend.client(options.effectiveDeadline().orElse(null));
         } catch (StatusException e) {
             try {
                 grpc.close(Mapping.toGrpc(e.status()), new io.grpc.Metadata());
