@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Nothing here waits, so nothing blocks an event loop: the Framewire call is started inline only
  * when that cannot wait ({@link Backend#readyClient}), and otherwise on a virtual thread, the gRPC
  * side's events meanwhile only noted; a request the Framewire call cannot take yet waits in
- * {@link #pending} (at most {@link Demand#AHEAD} of them). Everything the call holds is charged to its
+ * {@link #pending} (at most the few {@link Demand} asks ahead). Everything the call holds is charged to its
  * share of the gateway's memory budget, which goes back when the gRPC call ends, however it ends.
  */
 final class GatewayCall {
