@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framewire.protocol.Metadata;
+import io.framewire.protocol.Setting;
 import io.framewire.testing.LeakCheckExtension;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,33 @@ class WriteHoldTest {
             assertArrayEquals(new byte[] {8}, pulled.receive().orElseThrow());
             assertTrue(pulled.status().isOk());
             assertTrue(client.ping().toNanos() >= 0);
+        }
+    }
+
+    @Test
+    void aCallWaitingForAStreamHeldByItsOwnThreadsHeldCallIsNotLeftWaiting() throws Exception {
+        String address = "inproc://write-hold-one-stream-" + NAMES.incrementAndGet();
+        try (Server one = Server.builder().listen(address).setting(Setting.MAX_CONCURRENT_STREAMS, 1)
+                     .service(Service.builder("test.Echo").unary(ECHO, (request, ctx) -> request).build())
+                     .build().start();
+             Client toOne = Client.connect(address)) {
+            CompletableFuture<Status> first = new CompletableFuture<>();
+            try (Client.WriteHold hold = toOne.holdWrites()) {
+                ClientCall<byte[], byte[]> call = toOne.startCall(ECHO, CallOptions.DEFAULT, new ClientCall.Listener<>() {
+                    @Override
+                    public void onMessage(byte[] message) {}
+
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        first.complete(status);
+                    }
+                });
+                call.send(new byte[] {1});
+                call.halfClose();
+                // The one stream is the held call's until it ends, which needs its frames on the wire.
+                assertArrayEquals(new byte[] {2}, toOne.call(ECHO, new byte[] {2}));
+            }
+            assertTrue(first.get(10, TimeUnit.SECONDS).isOk());
         }
     }
 
