@@ -155,6 +155,57 @@ public final class Client implements AutoCloseable {
         return core.startCall(method, options, Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Holds back the writes this thread would make to this client's connection until the returned hold
+     * is {@linkplain WriteHold#close closed}, so that what it queues meanwhile (a call's start, its
+     * messages and half-close, other calls' frames) leaves in one write instead of one each. For code that
+     * reacts to a burst of events on one thread, such as a proxy on an event loop, and knows when the
+     * burst ends.
+     *
+     * <pre>{@code
+     * try (Client.WriteHold hold = client.holdWrites()) {
+     *     ClientCall<byte[], byte[]> call = client.startCall(METHOD, CallOptions.DEFAULT, listener);
+     *     call.send(request);
+     *     call.halfClose();
+     * } // CALL, MESSAGE and HALF_CLOSE leave together here
+     * }</pre>
+     *
+     * <p>Nothing waits on a hold: a thread that must wait (for room to send, for a response, for a PING)
+     * writes what it holds first, another thread's writes may carry the held frames out earlier, and
+     * connecting is never held. Holds do not nest: while this thread already holds writes (to this
+     * client or another), the hold returned holds nothing and its close does nothing.
+     *
+     * <p>Confined to the calling thread: close it on the thread that took it, and do not leave it open
+     * longer than the burst, since what it holds is not on the wire.
+     */
+    public WriteHold holdWrites() {
+        return new WriteHold(core.holdWrites().orElse(null));
+    }
+
+    /**
+     * Writes a thread held back ({@link Client#holdWrites}); closing it writes them. Not thread-safe: it
+     * belongs to the thread that took it.
+     */
+    public static final class WriteHold implements AutoCloseable {
+        private final io.framewire.internal.HeldWrites held;
+
+        private WriteHold(io.framewire.internal.HeldWrites held) {
+            this.held = held;
+        }
+
+        /**
+         * Ends the hold and writes what it held. Idempotent.
+         *
+         * @throws IllegalStateException on another thread than the one that took the hold
+         */
+        @Override
+        public void close() {
+            if (held != null) {
+                held.release();
+            }
+        }
+    }
+
     // --- publish/subscribe ---
 
     /**

@@ -199,6 +199,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
             return Optional.empty();
         }
         InboundMessage m;
+        HeldWrites.writeHeldNow();
         try {
             m = box.next();
         } catch (StatusException e) {
@@ -270,6 +271,9 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, ClientSt
 
     /** Waits for {@code f}; an interrupt cancels this call (only), and the interrupt stays set. */
     private <T> T await(CompletableFuture<T> f) {
+        if (!f.isDone()) {
+            HeldWrites.writeHeldNow();
+        }
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -88,7 +88,12 @@ public final class ClientCore implements AutoCloseable {
             if (closed) {
                 throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
             }
-            s = connectSession(deadline);
+            HeldWrites held = HeldWrites.suspend(); // the HELLO must leave now: the handshake waits for the answer
+            try {
+                s = connectSession(deadline);
+            } finally {
+                HeldWrites.resume(held);
+            }
             if (closed) {
                 // close() ran while this connected: it must not outlive the client.
                 s.close(Status.of(StatusCode.CANCELLED, "the client was closed"), null);
@@ -186,12 +191,23 @@ public final class ClientCore implements AutoCloseable {
     }
 
     public static io.framewire.Message await(java.util.concurrent.CompletableFuture<io.framewire.Message> reply) {
+        HeldWrites.writeHeldNow();
         return ClientPubSub.await(reply);
+    }
+
+    /**
+     * Holds the calling thread's writes to this client's connections until the hold is released; empty
+     * if the thread already holds writes (to this client or another).
+     */
+    public java.util.Optional<HeldWrites> holdWrites() {
+        return java.util.Optional.ofNullable(HeldWrites.begin(config));
     }
 
     /** Round-trip time to the server. */
     public CompletableFuture<Duration> ping() {
-        return session(null).ping();
+        CompletableFuture<Duration> rtt = session(null).ping();
+        HeldWrites.writeHeldNow(); // a caller may wait for it
+        return rtt;
     }
 
     /** Closes without waiting for a connect in progress (which closes what it made when it sees this). */
@@ -313,6 +329,7 @@ public final class ClientCore implements AutoCloseable {
 
         /** Waits for the response on the calling thread and decodes it there. */
         public Response<Resp> await() {
+            HeldWrites.writeHeldNow();
             try {
                 return decode(raw.get());
             } catch (InterruptedException e) {

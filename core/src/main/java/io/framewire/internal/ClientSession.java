@@ -77,11 +77,16 @@ final class ClientSession extends Session {
     void open(ClientStream stream, Metadata metadata, byte[] firstMessage, boolean halfClose) {
         Deadline deadline = stream.deadline;
         try {
-            boolean got = true;
-            if (deadline == null) {
-                streamPermits.acquire();
-            } else {
-                got = streamPermits.tryAcquire(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+            boolean got = streamPermits.tryAcquire();
+            if (!got) {
+                // The calls holding the permits may be among what this thread holds back (Client.holdWrites).
+                HeldWrites.writeHeldNow();
+                if (deadline == null) {
+                    streamPermits.acquire();
+                    got = true;
+                } else {
+                    got = streamPermits.tryAcquire(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+                }
             }
             if (!got || state != State.OPEN) {
                 if (got) {

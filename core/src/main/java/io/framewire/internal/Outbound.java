@@ -72,6 +72,8 @@ final class Outbound {
     private final boolean heapBuffers;
     private final Consumer<Throwable> onWriteFailure;
     private final Consumer<Runnable> readyNotifier;
+    /** Whose {@link HeldWrites} apply here: the session's config, one per client. */
+    private final Object holdScope;
 
     // Guarded by lock.
     private final long[] connectionWindow = new long[1];
@@ -110,9 +112,16 @@ final class Outbound {
      * @param account what queued bytes and the write buffer are charged to
      * @param onWriteFailure told once when a write fails, on the writing thread
      * @param readyNotifier runs a stream's onReady callback (off the lock, off the writer's thread)
+     * @param holdScope the scope a thread's {@link HeldWrites} must have to hold writes here
      */
     Outbound(Connection connection, long maxQueuedBytes, long maxControlBytes, MemoryBudget.Account account,
              Consumer<Throwable> onWriteFailure, Consumer<Runnable> readyNotifier) {
+        this(connection, maxQueuedBytes, maxControlBytes, account, onWriteFailure, readyNotifier, new Object());
+    }
+
+    Outbound(Connection connection, long maxQueuedBytes, long maxControlBytes, MemoryBudget.Account account,
+             Consumer<Throwable> onWriteFailure, Consumer<Runnable> readyNotifier, Object holdScope) {
+        this.holdScope = holdScope;
         this.connection = connection;
         this.maxQueuedBytes = maxQueuedBytes;
         this.maxControlBytes = maxControlBytes;
@@ -305,6 +314,7 @@ final class Outbound {
             if (left <= 0) {
                 return false;
             }
+            writeWhatThisThreadHoldsLocked();
             room.awaitNanos(left);
         }
         return true;
@@ -320,6 +330,7 @@ final class Outbound {
             if (closed || left <= 0) {
                 return false;
             }
+            writeWhatThisThreadHoldsLocked();
             room.awaitNanos(left);
         }
         return true;
@@ -666,8 +677,22 @@ final class Outbound {
                 && owedPublishCredit == 0)) {
             return false;
         }
+        if (HeldWrites.defer(this, holdScope)) {
+            return false; // this thread holds its writes here: they leave when its hold is released
+        }
         writing = true;
         return true;
+    }
+
+    /**
+     * About to wait for room (lock held): if what this thread holds back is why nothing is being written,
+     * a writer thread writes it now, or the wait would never end.
+     */
+    private void writeWhatThisThreadHoldsLocked() {
+        if (!writing && !closed && HeldWrites.holds(holdScope)) {
+            writing = true;
+            startWriterThread();
+        }
     }
 
     /**

@@ -96,7 +96,7 @@ abstract class Session {
         this.account = budget == null ? MemoryBudget.UNMETERED : budget.open(this::shed);
         this.decoder = FrameDecoder.forConnection(config.local().maxFrameSize());
         this.out = new Outbound(connection, config.maxQueuedBytes(), config.maxControlBytes(), account,
-                this::onWriteFailure, this::runCallback);
+                this::onWriteFailure, this::runCallback, config);
         this.connectionRecvCredit = new AtomicLong(config.local().connectionWindow());
         // Room for two maximum-size messages in flight beyond the windows, or one connection window.
         this.messageBudget = new MessageBudget(Math.max(2L * config.local().maxMessageSize(),
@@ -155,6 +155,11 @@ abstract class Session {
      * write to it either: two readers blocked writing to each other's full sockets would deadlock.
      */
     final boolean mayWrite() {
+        return threadMayWrite();
+    }
+
+    /** Whether the calling thread may block writing to a socket: not a connection's reader, not the timer. */
+    static boolean threadMayWrite() {
         return !READER_THREAD.get() && !Timers.isTimerThread(Thread.currentThread());
     }
 

@@ -9,9 +9,10 @@ import java.util.function.IntConsumer;
  * only what it was asked for ({@code request(n)} on either side) and go to a <em>sink</em> that says
  * whether it can take more without buffering ({@code isReady()}, then {@code onReady()}). More is asked
  * of the source only while the sink is ready and the gateway's memory budget has room, and at most
- * {@link #AHEAD} messages are ever asked for and not yet handed over, so the bridge holds at most that
- * many messages of a call beyond the sink's own window; a sink that stops taking stops the source, whose
- * own window then stops its peer.
+ * {@link #AHEAD} messages (up to {@link #MAX_AHEAD} small ones, within {@link #AHEAD_BYTES}) are ever
+ * asked for and not yet handed over, so the bridge holds at most that many messages of a call beyond
+ * the sink's own window; a sink that stops taking stops the source, whose own window then stops its
+ * peer.
  *
  * <p>What is asked for is reserved from the call's {@link GatewayBudget.Account} before it is asked,
  * at an estimate of a message's size (the largest this direction has carried so far; until one has
@@ -25,9 +26,22 @@ import java.util.function.IntConsumer;
 final class Demand {
     /**
      * Messages asked for ahead of the sink: 1 would halve a stream's throughput (every message waits for
-     * the request that follows the one before); a few keep both sides busy at a bounded cost.
+     * the request that follows the one before); a few keep both sides busy at a bounded cost. The least
+     * asked ahead, and all of it for messages of {@link #AHEAD_BYTES}{@code / AHEAD} bytes or more.
      */
     static final int AHEAD = 4;
+
+    /**
+     * Small messages are asked for up to this many bytes ahead (at most {@link #MAX_AHEAD} of them), and
+     * asked again only once a quarter of that has been handed on: a stream of 64-byte messages would
+     * otherwise cost a {@code request} on the source, and a round of both sides' locks, per message
+     * (measured: the gateway's event loop and its backend reader contending on the Framewire call's
+     * inbox for every message of a server stream).
+     */
+    static final long AHEAD_BYTES = 16 * 1024;
+
+    /** The most messages ever asked for ahead of the sink. */
+    static final int MAX_AHEAD = 64;
 
     /** The estimate of a message's size before any has arrived. */
     static final long FIRST_ESTIMATE = 1024;
@@ -71,14 +85,16 @@ final class Demand {
         int n;
         lock.lock();
         try {
-            if (stopped || outstanding >= AHEAD || !sinkReady.getAsBoolean()) {
+            if (stopped || outstanding >= (account == null ? AHEAD : ahead()) || !sinkReady.getAsBoolean()) {
                 return;
             }
             if (account == null) {
                 n = AHEAD - outstanding;
                 outstanding = AHEAD;
             } else {
-                n = largest == 0 ? (outstanding == 0 ? 1 : 0) : AHEAD - outstanding;
+                int ahead = ahead();
+                n = largest == 0 ? (outstanding == 0 ? 1 : 0)
+                        : outstanding <= ahead - Math.max(1, ahead / 4) ? ahead - outstanding : 0;
                 if (n == 0) {
                     return;
                 }
@@ -94,6 +110,11 @@ final class Demand {
             lock.unlock();
         }
         source.accept(n);
+    }
+
+    /** How many messages may be asked for ahead of the sink, given the largest seen so far. Lock held. */
+    private int ahead() {
+        return largest == 0 ? 1 : (int) Math.max(AHEAD, Math.min(MAX_AHEAD, AHEAD_BYTES / largest));
     }
 
     /**

@@ -27,11 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Nothing here waits, so nothing blocks an event loop: the Framewire call is started inline only
  * when that cannot wait ({@link Backend#readyClient}), and otherwise on a virtual thread, the gRPC
  * side's events meanwhile only noted; a request the Framewire call cannot take yet waits in
- * {@link #pending} (at most {@link Demand#AHEAD} of them). Everything the call holds is charged to its
+ * {@link #pending} (at most the few {@link Demand} asks ahead). Everything the call holds is charged to its
  * share of the gateway's memory budget, which goes back when the gRPC call ends, however it ends.
  */
 final class GatewayCall {
     private final ServerCall<byte[], byte[]> grpc;
+    private final EventLoopBursts bursts;
     private final boolean compressResponses;
     private final GatewayBudget.Account account;
     private volatile ClientCall<byte[], byte[]> framewire;
@@ -56,8 +57,13 @@ final class GatewayCall {
     /** Response bytes handed to gRPC while it was not ready: in its outbound queue until its onReady. */
     private long responsesQueued;
 
-    private GatewayCall(ServerCall<byte[], byte[]> grpc, boolean compressResponses, GatewayBudget.Account account) {
+    /** The backend's client once the Framewire call has started on it. */
+    private volatile Client client;
+
+    private GatewayCall(ServerCall<byte[], byte[]> grpc, EventLoopBursts bursts, boolean compressResponses,
+                        GatewayBudget.Account account) {
         this.grpc = grpc;
+        this.bursts = bursts;
         this.compressResponses = compressResponses;
         this.account = account;
         this.requests = new Demand(grpc::request, () -> {
@@ -72,7 +78,8 @@ final class GatewayCall {
      * Framewire call here if that cannot wait, otherwise on {@code starter}.
      */
     static ServerCall.Listener<byte[]> start(Backend backend, GatewayBudget budget, Executor starter,
-                                             boolean compressResponses, ServerCall<byte[], byte[]> call,
+                                             EventLoopBursts bursts, boolean compressResponses,
+                                             ServerCall<byte[], byte[]> call,
                                              io.grpc.Metadata headers) {
         MethodDescriptor<byte[], byte[]> method;
         try {
@@ -91,11 +98,12 @@ final class GatewayCall {
         if (deadline != null) {
             options = options.withDeadline(Mapping.fromGrpc(deadline));
         }
-        GatewayCall forwarded = new GatewayCall(call, compressResponses, admitted.get());
+        GatewayCall forwarded = new GatewayCall(call, bursts, compressResponses, admitted.get());
         // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other events.
         Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
         Optional<Client> ready = backend.readyClient(INLINE_STARTS);
         if (ready.isPresent()) {
+            bursts.hold(ready.get()); // the CALL leaves with what follows it in this burst: its message, its half-close
             forwarded.startFramewire(backend, ready.get(), method, options);
         } else {
             CallOptions o = options;
@@ -134,6 +142,7 @@ final class GatewayCall {
     private void startFramewire(Backend backend, Client client, MethodDescriptor<byte[], byte[]> method,
                                 CallOptions options) {
         backend.callStarted();
+        this.client = client;
         ClientCall<byte[], byte[]> f = client.startCall(method, options, new FromFramewire(backend));
         String cancelled;
         lock.lock();
@@ -285,10 +294,19 @@ final class GatewayCall {
         account.release(bytes);
     }
 
+    /** On the gRPC side's event loop: what this event sends the backend leaves with the rest of the burst. */
+    private void holdWrites() {
+        Client c = client;
+        if (c != null) {
+            bursts.hold(c);
+        }
+    }
+
     /** The gRPC client's side: its messages, half-close and cancellation go to the Framewire call. */
     private final class FromGrpc extends ServerCall.Listener<byte[]> {
         @Override
         public void onMessage(byte[] message) {
+            holdWrites();
             requests.arrived(message.length);
             lock.lock();
             try {
@@ -305,6 +323,7 @@ final class GatewayCall {
 
         @Override
         public void onHalfClose() {
+            holdWrites();
             lock.lock();
             try {
                 halfClosePending = true;
@@ -316,6 +335,7 @@ final class GatewayCall {
 
         @Override
         public void onCancel() {
+            holdWrites();
             cancelFramewire(Context.current());
             finish();
         }

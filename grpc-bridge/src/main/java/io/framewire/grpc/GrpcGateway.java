@@ -7,10 +7,14 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
@@ -19,7 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -136,7 +140,8 @@ public final class GrpcGateway implements AutoCloseable {
     private final ExecutorService executor =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("framewire-gateway-", 0).factory());
     private final ScheduledExecutorService healthChecks;
-    private final List<EventLoopGroup> eventLoops = new ArrayList<>();
+    private final List<EventLoopGroup> eventLoops = new CopyOnWriteArrayList<>();
+    private final EventLoopBursts bursts = new EventLoopBursts(eventLoops);
     private io.grpc.Server server;
     private boolean started;
     private boolean closed;
@@ -191,7 +196,7 @@ public final class GrpcGateway implements AutoCloseable {
 
     private void bind() {
         NettyServerBuilder builder = config.unixSocket != null ? unixServer(config.unixSocket)
-                : NettyServerBuilder.forAddress(config.bindHost == null ? new InetSocketAddress(config.port)
+                : tcpServer(config.bindHost == null ? new InetSocketAddress(config.port)
                         : new InetSocketAddress(config.bindHost, config.port));
         HandlerRegistry forwardAll = new ForwardEverything(this::forward);
         server = builder
@@ -235,6 +240,23 @@ public final class GrpcGateway implements AutoCloseable {
                 .workerEventLoopGroup(workers);
     }
 
+    /**
+     * TCP on event loops of the gateway's own (so {@link EventLoopBursts} knows them): epoll where Netty's
+     * native transport loads, NIO elsewhere, as gRPC itself would choose.
+     */
+    private NettyServerBuilder tcpServer(InetSocketAddress address) {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, handlers);
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, handlers);
+        eventLoops.add(boss);
+        eventLoops.add(workers);
+        return NettyServerBuilder.forAddress(address)
+                .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers);
+    }
+
     /** Removes a socket file an earlier run left at {@code path}; anything else there is not touched. */
     private static void removeStaleSocket(Path path) {
         final int typeMask = 0170000;
@@ -254,7 +276,7 @@ public final class GrpcGateway implements AutoCloseable {
     }
 
     private io.grpc.ServerCall.Listener<byte[]> forward(io.grpc.ServerCall<byte[], byte[]> call, io.grpc.Metadata headers) {
-        return GatewayCall.start(backend, budget, executor, config.compressResponses, call, headers);
+        return GatewayCall.start(backend, budget, executor, bursts, config.compressResponses, call, headers);
     }
 
     private void checkHealth() {
