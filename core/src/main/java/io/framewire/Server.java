@@ -43,6 +43,9 @@ import java.util.concurrent.Executors;
  * transport; handlers run on a virtual thread per call unless registered {@link ExecutionMode#INLINE}.
  */
 public final class Server implements AutoCloseable {
+    /** The PUBLISH_WINDOW a server announces unless told otherwise: 8 MiB, as its CONNECTION_WINDOW. */
+    static final int DEFAULT_PUBLISH_WINDOW = 8 << 20;
+
     private final ServerRuntime runtime;
     private final List<Listening> listeners = new ArrayList<>();
     private final List<Map.Entry<Address, TransportOptions>> toListen;
@@ -241,7 +244,13 @@ public final class Server implements AutoCloseable {
         private AsyncHandler<byte[], byte[]> fallback;
         private ExecutionMode fallbackMode;
 
-        private Builder() {}
+        private Builder() {
+            // Larger than the protocol's 1 MiB default: a publisher throttled by a BLOCK subscriber then
+            // waits for credit a few times a second rather than a hundred (each wait is a round of wake-ups
+            // on both sides). Bounded all the same: what a publisher has outstanding is charged to the
+            // memory budget, as a connection's stream data under its 8 MiB CONNECTION_WINDOW is.
+            settings.set(Setting.PUBLISH_WINDOW, DEFAULT_PUBLISH_WINDOW);
+        }
 
         /** Listens on {@code address} with its transport's default options. */
         public Builder listen(String address) {
@@ -321,7 +330,11 @@ public final class Server implements AutoCloseable {
             return this;
         }
 
-        /** Any protocol setting this server announces: concurrent streams, windows, frame size, heartbeats. */
+        /**
+         * Any protocol setting this server announces: concurrent streams, windows, frame size, heartbeats.
+         * A server announces the protocol's defaults except PUBLISH_WINDOW, which is 8 MiB (the protocol's
+         * default is 1 MiB).
+         */
         public Builder setting(Setting setting, int value) {
             settings.set(setting, value);
             return this;

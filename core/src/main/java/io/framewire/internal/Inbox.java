@@ -22,9 +22,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>a connection's reader {@linkplain #add(Object, Wakeups) adds} with its wake-up deferred to the
  *       end of what one socket read brought (or {@link #BATCH} items, whichever comes first);</li>
- *   <li>a puller takes up to {@link #BATCH} items in one turn of the lock and hands them out one by one
- *       from a private buffer, settling them together once it has handed out the last of them (or
- *       {@link #BATCH}), so no item is settled before the application has it;</li>
+ *   <li>a puller takes every queued item (at most what its subscription's prefetch let in) in one turn
+ *       of the lock and hands them out one by one from a private buffer, settling them together once it
+ *       has handed out the last of them (or {@link #BATCH}), so no item is settled before the application
+ *       has it;</li>
  *   <li>a pushed inbox hands up to {@link #BATCH} items to the listener in one task, settling them
  *       together after the listener has had them all.</li>
  * </ul>
@@ -310,8 +311,10 @@ final class Inbox<T> implements Wakeups.Owed {
                     break;
                 }
                 if (!queue.isEmpty()) {
-                    for (int i = 0; i < BATCH && !queue.isEmpty(); i++) {
-                        pulled.add(queue.poll());
+                    // Everything queued, with one turn of the lock the reader adds under: each turn the
+                    // puller takes is one the reader may have to wait for and then wake it from.
+                    for (T item; (item = queue.poll()) != null; ) {
+                        pulled.add(item);
                     }
                     break;
                 }

@@ -646,6 +646,15 @@ public abstract class LimitsConformance extends TransportFixture {
     }
 
     @Test
+    void aServerAnnouncesAnEightMebibytePublishWindowUnlessToldOtherwise() throws Exception {
+        RawPeer byDefault = rawPeer(server(ServerLimits.defaults())).handshake();
+        assertEquals(8 << 20, byDefault.serverHello().settings().publishWindow());
+        RawPeer told = rawPeer(server(ServerLimits.defaults(), b -> b.setting(Setting.PUBLISH_WINDOW, 64 * 1024)))
+                .handshake();
+        assertEquals(64 * 1024, told.serverHello().settings().publishWindow());
+    }
+
+    @Test
     void aPublisherThatIgnoresPublishCreditIsAFlowControlError() throws Exception {
         Server server = server(ServerLimits.defaults().withMaxBlockTime(Duration.ofSeconds(20)),
                 b -> b.setting(Setting.PUBLISH_WINDOW, 16 * 1024));

@@ -27,6 +27,7 @@ import java.util.Optional;
 public final class RawPeer implements AutoCloseable {
     private final Connection connection;
     private final ByteBuffer in = ByteBuffer.allocate(1 << 16).flip();
+    private Frame.Hello serverHello;
 
     private RawPeer(Connection connection) {
         this.connection = connection;
@@ -51,10 +52,16 @@ public final class RawPeer implements AutoCloseable {
     public RawPeer handshake(Settings settings) throws IOException {
         send(Handshake.clientHello(settings));
         Frame first = readFrame().orElseThrow(() -> new IOException("server closed during handshake"));
-        if (!(first instanceof Frame.Hello)) {
+        if (!(first instanceof Frame.Hello hello)) {
             throw new IOException("expected the server's HELLO, got " + first);
         }
+        serverHello = hello;
         return this;
+    }
+
+    /** The server's HELLO, once {@link #handshake} has read it. */
+    public Frame.Hello serverHello() {
+        return java.util.Objects.requireNonNull(serverHello, "no handshake yet");
     }
 
     public void send(Frame frame) throws IOException {

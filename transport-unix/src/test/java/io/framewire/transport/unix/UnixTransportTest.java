@@ -513,7 +513,9 @@ class UnixTransportTest {
             }
             return false;
         });
-        assertEquals(Set.of("rw-------"), seen, "modes seen at the final path (the naive way showed " + seenNaive + ")");
+        // Seeing nothing is allowed: a watcher starved by a busy machine may miss every short-lived socket.
+        assertTrue(Set.of("rw-------").containsAll(seen), "modes seen at the final path: " + seen
+                + " (the naive way showed " + seenNaive + ")");
         assertEquals(200, binds.get());
     }
 
