@@ -24,7 +24,8 @@ import java.util.function.Function;
  * @param payloads the unary payload sizes in bytes, in order
  * @param outstanding calls in flight in the unary throughput phases
  * @param reader Framewire's TCP reader threads (client and server), or null for the transport's default
- * @param fwHandler where the Framewire server runs the unary echo handler
+ * @param fwHandler where the Framewire server of the {@code framewire} system runs the unary echo handler
+ * @param gwHandler where the Framewire server behind the gateway ({@code gateway} system) runs it
  * @param streams concurrent streams on one connection in the streaming phases, one phase per entry
  * @param streamWarmup how long the streams of a streaming phase run before they are counted
  * @param streamDuration the window in which a streaming phase counts the messages received
@@ -38,7 +39,7 @@ import java.util.function.Function;
  */
 record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration, List<String> systems,
                     List<Transport> transports, List<Integer> payloads, int outstanding,
-                    TcpOptions.ReaderThreads reader, ExecutionMode fwHandler,
+                    TcpOptions.ReaderThreads reader, ExecutionMode fwHandler, ExecutionMode gwHandler,
                     List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead,
                     List<FanoutVariant> fanoutSystems, List<Integer> subscribers, int fanoutSize,
                     Duration fanoutWarmup, Duration fanoutDuration, int fanoutRounds) {
@@ -72,7 +73,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     static final String USAGE = """
             usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
                            [--systems=framewire,raw,grpc,grpc-direct,gateway] [--transports=tcp,unix,udp] [--payloads=64,4096]
-                           [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline]
+                           [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline] [--gw-handler=inline|virtual]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
                            [--fanout-systems=framewire-pull,framewire-push,jeromq] [--subscribers=1,4]
                            [--fanout-size=64] [--fanout-warmup=SECONDS] [--fanout-duration=SECONDS] [--fanout-rounds=3]
@@ -88,6 +89,8 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --outstanding      calls in flight in the unary throughput phases (default 32)
               --reader           Framewire TCP reader threads on client and server (default: TcpOptions default)
               --fw-handler       Framewire server unary handler execution mode (default virtual)
+              --gw-handler       the same for the Framewire server behind the gateway (default inline, as
+                                 grpc-direct's handler runs on gRPC's event loop with directExecutor)
               --streams          concurrent server streams on one connection, one streaming phase each (default 1,8)
               --stream-warmup    seconds a streaming phase's streams run before they are counted (default 3)
               --stream-duration  seconds in which a streaming phase counts the messages received (default 5)
@@ -130,6 +133,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         private int outstanding = 32;
         private TcpOptions.ReaderThreads reader;
         private ExecutionMode fwHandler = ExecutionMode.VIRTUAL_THREAD;
+        private ExecutionMode gwHandler = ExecutionMode.INLINE;
         private List<Integer> streams = List.of(1, 8);
         private Duration streamWarmup = Duration.ofSeconds(3);
         private Duration streamDuration = Duration.ofSeconds(5);
@@ -151,7 +155,8 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                 case "payloads" -> payloads = integerList(name, value, 1, MAX_PAYLOAD);
                 case "outstanding" -> outstanding = integer(name, value, 1, 10_000);
                 case "reader" -> reader = readerThreads(value);
-                case "fw-handler" -> fwHandler = executionMode(value);
+                case "fw-handler" -> fwHandler = executionMode(name, value);
+                case "gw-handler" -> gwHandler = executionMode(name, value);
                 case "streams" -> streams = integerList(name, value, 1, MAX_STREAMS);
                 case "stream-warmup" -> streamWarmup = seconds(name, value, 0);
                 case "stream-duration" -> streamDuration = seconds(name, value, 1);
@@ -168,7 +173,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
 
         BenchOptions build() {
             return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, transports, payloads, outstanding,
-                    reader, fwHandler, streams, streamWarmup, streamDuration, grpcAhead,
+                    reader, fwHandler, gwHandler, streams, streamWarmup, streamDuration, grpcAhead,
                     fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration, fanoutRounds);
         }
     }
@@ -237,11 +242,11 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         };
     }
 
-    private static ExecutionMode executionMode(String value) {
+    private static ExecutionMode executionMode(String name, String value) {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "virtual" -> ExecutionMode.VIRTUAL_THREAD;
             case "inline" -> ExecutionMode.INLINE;
-            default -> throw new IllegalArgumentException("--fw-handler must be virtual or inline, got '" + value + "'");
+            default -> throw new IllegalArgumentException("--" + name + " must be virtual or inline, got '" + value + "'");
         };
     }
 }

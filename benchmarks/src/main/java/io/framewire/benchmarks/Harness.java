@@ -139,7 +139,7 @@ public final class Harness {
             case "raw" -> new RawSocketSystem(transport);
             case "grpc" -> new GrpcSystem(transport, options.grpcAhead(), false);
             case "grpc-direct" -> new GrpcSystem(transport, options.grpcAhead(), true);
-            case GATEWAY -> new GatewaySystem(transport, gatewayBackend, options.grpcAhead(), options.fwHandler());
+            case GATEWAY -> new GatewaySystem(transport, gatewayBackend, options.grpcAhead(), options.gwHandler());
             default -> throw new IllegalArgumentException("unknown system " + name);
         };
     }

@@ -100,7 +100,7 @@ final class GatewayCall {
         }
         GatewayCall forwarded = new GatewayCall(call, bursts, compressResponses, admitted.get());
         // The context hears of a cancel at once, where Listener.onCancel waits behind the call's other events.
-        Context.current().addListener(forwarded::cancelFramewire, Runnable::run);
+        Context.current().addListener(forwarded::contextCancelled, Runnable::run);
         Optional<Client> ready = backend.readyClient(INLINE_STARTS);
         if (ready.isPresent()) {
             bursts.hold(ready.get()); // the CALL leaves with what follows it in this burst: its message, its half-close
@@ -167,6 +167,18 @@ final class GatewayCall {
         }
         grpc.sendHeaders(headers);
         headersSent = true;
+    }
+
+    /**
+     * The gRPC call's context was cancelled: by its client, its deadline or a lost connection, and then
+     * so is the Framewire call; or because the call has ended, and then there is nothing to do (gRPC
+     * cancels every call's context when it ends, without a cause: measured, a few percent of the event
+     * loop's time went to cancelling Framewire calls that had already ended).
+     */
+    private void contextCancelled(Context context) {
+        if (context.cancellationCause() != null) {
+            cancelFramewire(context);
+        }
     }
 
     /**
