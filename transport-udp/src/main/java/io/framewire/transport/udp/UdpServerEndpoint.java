@@ -58,6 +58,27 @@ final class UdpServerEndpoint implements Acceptor {
     /** Live server endpoints by local port: tests read their counters, and a new server on a draining one's port takes over. */
     static final Map<Integer, UdpServerEndpoint> BOUND = new ConcurrentHashMap<>();
 
+    /**
+     * How long after its endpoint let it go a port may still be bound: the JDK can finish closing a
+     * channel's socket a moment after {@code close()} has returned (seen: up to a millisecond, in 1 of
+     * 30 restarts on one port), so a new server on the port retries its bind for this long.
+     */
+    static final long RELEASE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Ports this process's endpoints let go of, and when (entries older than {@link #RELEASE_NANOS} are dropped). */
+    private static final Map<Integer, Long> RELEASED = new ConcurrentHashMap<>();
+
+    private static void released(int port) {
+        long now = System.nanoTime();
+        RELEASED.values().removeIf(t -> now - t > RELEASE_NANOS);
+        RELEASED.put(port, now);
+    }
+
+    /** Whether an endpoint of this process let {@code port} go within {@link #RELEASE_NANOS}. */
+    static boolean releasedRecently(int port) {
+        Long t = RELEASED.get(port);
+        return t != null && System.nanoTime() - t <= RELEASE_NANOS;
+    }
+
     final DatagramChannel channel;
     final UdpOptions options;
     final UdpCounters counters = new UdpCounters();
@@ -237,6 +258,7 @@ final class UdpServerEndpoint implements Acceptor {
             } catch (IOException ignored) {
                 // gone either way
             }
+            released(bound.port());
             BOUND.remove(bound.port(), this);
         }
     }

@@ -20,6 +20,8 @@ import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code udp://host:port}: unary calls over UDP datagrams, run at most once. IPv4 and IPv6
@@ -135,12 +137,17 @@ public final class UdpTransportProvider implements TransportProvider {
             } catch (BindException e) {
                 // One socket serves a udp server's listener and all its peers, so a closed server keeps
                 // its port while its last peers drain. A new server on that port in this process takes
-                // over: the old one's remaining peers are closed now, and the bind is tried once more.
+                // over: the old one's remaining peers are closed now, and the bind is tried again while
+                // the old socket finishes closing.
                 UdpServerEndpoint draining = address.port() == 0 ? null : UdpServerEndpoint.BOUND.get(address.port());
-                if (draining == null || !draining.closeDraining()) {
+                if (draining != null) {
+                    if (!draining.closeDraining()) {
+                        throw e;
+                    }
+                } else if (address.port() == 0 || !UdpServerEndpoint.releasedRecently(address.port())) {
                     throw e;
                 }
-                ch.bind(new InetSocketAddress(ip, address.port()));
+                bindWhileReleased(ch, new InetSocketAddress(ip, address.port()));
             }
         } catch (BindException e) {
             ch.close();
@@ -152,6 +159,26 @@ public final class UdpTransportProvider implements TransportProvider {
         }
         int port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
         return new UdpServerEndpoint(ch, address.withPort(port), o);
+    }
+
+    /**
+     * Binds to a port this process's own endpoint has just let go of: its socket may stay bound a moment
+     * after it was closed, so the bind is retried, every millisecond, for at most
+     * {@link UdpServerEndpoint#RELEASE_NANOS}.
+     */
+    private static void bindWhileReleased(DatagramChannel ch, InetSocketAddress at) throws IOException {
+        long deadline = System.nanoTime() + UdpServerEndpoint.RELEASE_NANOS;
+        while (true) {
+            try {
+                ch.bind(at);
+                return;
+            } catch (BindException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
     }
 
     private static InetAddress resolve(Address address) throws IOException {
