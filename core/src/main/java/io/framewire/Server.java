@@ -43,8 +43,8 @@ import java.util.concurrent.Executors;
  * transport; handlers run on a virtual thread per call unless registered {@link ExecutionMode#INLINE}.
  */
 public final class Server implements AutoCloseable {
-    /** The PUBLISH_WINDOW a server announces unless told otherwise: 8 MiB, as its CONNECTION_WINDOW. */
-    static final int DEFAULT_PUBLISH_WINDOW = 8 << 20;
+    /** The PUBLISH_WINDOW a server announces unless told otherwise: its CONNECTION_WINDOW's default, 8 MiB. */
+    static final int DEFAULT_PUBLISH_WINDOW = Setting.CONNECTION_WINDOW.defaultValue();
 
     private final ServerRuntime runtime;
     private final List<Listening> listeners = new ArrayList<>();
@@ -246,9 +246,9 @@ public final class Server implements AutoCloseable {
 
         private Builder() {
             // Larger than the protocol's 1 MiB default: a publisher throttled by a BLOCK subscriber then
-            // waits for credit a few times a second rather than a hundred (each wait is a round of wake-ups
-            // on both sides). Bounded all the same: what a publisher has outstanding is charged to the
-            // memory budget, as a connection's stream data under its 8 MiB CONNECTION_WINDOW is.
+            // waits for credit an eighth as often (each wait is a round of wake-ups on both sides).
+            // Bounded all the same: what a publisher has outstanding is charged to the memory budget, as a
+            // connection's stream data under its CONNECTION_WINDOW is.
             settings.set(Setting.PUBLISH_WINDOW, DEFAULT_PUBLISH_WINDOW);
         }
 

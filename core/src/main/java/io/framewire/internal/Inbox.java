@@ -22,8 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>a connection's reader {@linkplain #add(Object, Wakeups) adds} with its wake-up deferred to the
  *       end of what one socket read brought (or {@link #BATCH} items, whichever comes first);</li>
- *   <li>a puller takes every queued item (at most what its subscription's prefetch let in) in one turn
- *       of the lock and hands them out one by one from a private buffer, settling them together once it
+ *   <li>a puller takes every queued item (no more than its flow control let in: a subscription's
+ *       prefetch, a stream's window) in one turn of the lock and hands them out one by one from a private buffer, settling them together once it
  *       has handed out the last of them (or {@link #BATCH}), so no item is settled before the application
  *       has it;</li>
  *   <li>a pushed inbox hands up to {@link #BATCH} items to the listener in one task, settling them

@@ -164,7 +164,7 @@ public final class UdpTransportProvider implements TransportProvider {
     /**
      * Binds to a port this process's own endpoint has just let go of: its socket may stay bound a moment
      * after it was closed, so the bind is retried, every millisecond, for at most
-     * {@link UdpServerEndpoint#RELEASE_NANOS}.
+     * {@link UdpServerEndpoint#RELEASE_NANOS}, or until the calling thread is interrupted.
      */
     private static void bindWhileReleased(DatagramChannel ch, InetSocketAddress at) throws IOException {
         long deadline = System.nanoTime() + UdpServerEndpoint.RELEASE_NANOS;
@@ -173,7 +173,7 @@ public final class UdpTransportProvider implements TransportProvider {
                 ch.bind(at);
                 return;
             } catch (BindException e) {
-                if (System.nanoTime() - deadline >= 0) {
+                if (System.nanoTime() - deadline >= 0 || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
