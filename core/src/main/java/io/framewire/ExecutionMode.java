@@ -9,8 +9,10 @@ public enum ExecutionMode {
     VIRTUAL_THREAD,
     /**
      * On the connection's reader thread, saving a thread hop. Only for handlers that never block and
-     * finish fast: while one runs, no other frame of the connection is read. The response is still
-     * written by another thread, because a reader must never block on a socket write.
+     * finish fast: while one runs, no other frame of the connection is read. The reader writes the
+     * responses of what one read brought itself, in one write, as far as the transport takes them
+     * without waiting (unix and inproc do; over tcp a writer thread does), and hands the rest to a
+     * writer thread: a reader never waits for its peer to read.
      */
     INLINE
 }

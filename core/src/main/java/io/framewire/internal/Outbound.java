@@ -31,8 +31,12 @@ import java.util.function.Consumer;
  * asked on that thread), a thread that queues a frame while no writer is active and whose interrupt
  * flag is clear writes it itself (no
  * thread hop for an idle connection), and hands the rest to a virtual thread after a few batches. A
- * thread that must never block on the socket (a connection's reader, the timer) always hands off: a
- * reader blocked in a write could deadlock with a peer doing the same.
+ * thread that must never block on the socket (a connection's reader, the timer) hands off: a reader
+ * blocked in a write could deadlock with a peer doing the same. The one exception is the connection's
+ * own reader writing what it produced itself (an inline handler's response, a PONG, credit): it holds
+ * those until it has handled what one read brought ({@link #readerHold}), then offers them to the
+ * transport once without waiting ({@link Connection#tryWrite}) and hands only what was not taken to a
+ * writer thread. Measured (unary echo over unix with an inline handler): a thread hop fewer per call.
  *
  * <h2>Bounds</h2>
  * Calls' frames and messages are bounded in bytes: {@link #awaitRoomLocked} blocks senders while the
@@ -102,6 +106,16 @@ final class Outbound {
     // Owned by the current writer.
     private final List<Frame> batch = new ArrayList<>();
     private ByteBuffer buffer;
+    /** The buffer holds the batch encoded and partly written: a writer taking over writes the rest first. */
+    private boolean batchEncoded;
+
+    // Touched only by the connection's reader (other threads compare it with themselves: never equal).
+    /** The connection's reader, once it runs. */
+    private Thread reader;
+    /** The reader is handling what one read brought: what it queues is written when it is done. */
+    private boolean readerHolding;
+    /** The reader queued something while holding: {@link #readerFlush} writes it. */
+    private boolean readerOwes;
 
     /** Nanos of the last completed write, for heartbeats. */
     volatile long lastWriteNanos = System.nanoTime();
@@ -680,8 +694,59 @@ final class Outbound {
         if (HeldWrites.defer(this, holdScope)) {
             return false; // this thread holds its writes here: they leave when its hold is released
         }
+        if (readerHolding && Thread.currentThread() == reader) {
+            readerOwes = true; // written at the end of the read, unless another thread's writer takes it first
+            return false;
+        }
         writing = true;
         return true;
+    }
+
+    // --- the reader's own writes ---
+
+    /**
+     * The connection's reader starts handling what one read brought: until {@link #readerFlush}, what it
+     * queues here (an inline handler's response, a PONG, credit) stays queued, so one write takes it all.
+     * Frames other threads queue meanwhile go out as usual, and take the reader's with them.
+     */
+    void readerHold() {
+        reader = Thread.currentThread();
+        readerHolding = true;
+    }
+
+    /**
+     * The reader is done with one read: writes what it queued itself, as far as the transport takes it
+     * without waiting ({@link Connection#tryWrite}), and hands the rest to a writer thread. Only ever
+     * this connection's own reader writes here: a reader that wrote to another connection's socket could
+     * wait on another peer.
+     */
+    void readerFlush() {
+        readerHolding = false;
+        if (!readerOwes) {
+            return;
+        }
+        readerOwes = false;
+        boolean claimed;
+        lock.lock();
+        try {
+            claimed = claimWriterLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (!claimed) {
+            return;
+        }
+        if (Thread.currentThread().isInterrupted() || !connection.writesSurviveInterrupts()) {
+            startWriterThread();
+            return;
+        }
+        try {
+            drainBatches(INLINE_BATCHES, true);
+        } catch (Throwable t) {
+            stopWriting();
+            closeNow();
+            onWriteFailure.accept(t);
+        }
     }
 
     /**
@@ -726,7 +791,7 @@ final class Outbound {
      */
     private void drain(int maxBatches) {
         try {
-            drainBatches(maxBatches);
+            drainBatches(maxBatches, false);
         } catch (Throwable t) {
             stopWriting();
             closeNow();
@@ -749,7 +814,11 @@ final class Outbound {
         writing = false;
     }
 
-    private void drainBatches(int maxBatches) throws IOException {
+    /**
+     * Writes batches as the writer. With {@code withoutWaiting} (the reader), each batch is offered to the
+     * transport once ({@link Connection#tryWrite}); what it does not take, a writer thread writes.
+     */
+    private void drainBatches(int maxBatches, boolean withoutWaiting) throws IOException {
         for (int n = 0; ; n++) {
             List<Runnable> readyCallbacks = null;
             boolean last = false;
@@ -793,12 +862,74 @@ final class Outbound {
             if (readyCallbacks != null) {
                 readyCallbacks.forEach(readyNotifier);
             }
-            writeBatch();
+            if (withoutWaiting && !tryWriteBatch()) {
+                handOffBatch(last);
+                return;
+            }
+            if (!withoutWaiting) {
+                writeBatch();
+            }
             lastWriteNanos = System.nanoTime();
             if (last) {
                 finishAfterFinalFrames();
                 return;
             }
+        }
+    }
+
+    /**
+     * Encodes the batch into the buffer and offers it to the transport once; true if all of it went.
+     * A batch that does not fit the buffer is not tried: the writer thread writes it.
+     */
+    private boolean tryWriteBatch() throws IOException {
+        ByteBuffer b = buffer();
+        b.clear();
+        for (Frame f : batch) {
+            if (!FrameEncoder.tryEncode(f, b)) {
+                return false;
+            }
+        }
+        b.flip();
+        batchEncoded = true;
+        connection.tryWrite(b);
+        if (b.hasRemaining()) {
+            return false;
+        }
+        batchEncoded = false;
+        b.clear();
+        batch.clear();
+        return true;
+    }
+
+    /** A writer thread takes over the batch the reader could not write whole, then drains the rest. */
+    private void handOffBatch(boolean last) {
+        try {
+            Thread.ofVirtual().name("framewire-writer").start(() -> {
+                try {
+                    if (batchEncoded) {
+                        batchEncoded = false;
+                        connection.write(buffer);
+                        buffer.clear();
+                        batch.clear();
+                    } else {
+                        writeBatch();
+                    }
+                    lastWriteNanos = System.nanoTime();
+                    if (last) {
+                        finishAfterFinalFrames();
+                        return;
+                    }
+                    drainBatches(Integer.MAX_VALUE, false);
+                } catch (Throwable t) {
+                    stopWriting();
+                    closeNow();
+                    onWriteFailure.accept(t);
+                }
+            });
+        } catch (Throwable t) {
+            stopWriting();
+            closeNow();
+            onWriteFailure.accept(t);
         }
     }
 

@@ -194,10 +194,12 @@ abstract class Session {
                 }
                 buf.flip();
                 framesThisRead = 0;
+                out.readerHold();
                 try {
                     decoder.decode(buf, this::dispatch);
                 } finally {
                     wakeups.flush();
+                    out.readerFlush();
                 }
                 afterRead(now);
                 // A read that filled the small buffer is a burst: borrow a large one until reads come short.

@@ -40,6 +40,24 @@ public interface Connection extends AutoCloseable {
     void write(ByteBuffer src) throws IOException;
 
     /**
+     * Writes what the transport takes of {@code src} now, without waiting for the peer to read: a
+     * connection's own reader calls it to send what it produced itself (an inline handler's response,
+     * a PONG, credit) without handing the bytes to a writer thread, a thread hop that costs tens of
+     * microseconds. A reader must never wait for its peer to read (two peers whose readers each wait for
+     * the other to read would deadlock), so what this does not take goes to a writer thread. It may
+     * wait briefly (a few tens of milliseconds at most) when the transport cannot tell otherwise, never
+     * longer, whatever the peer does. Called under the same one-writer-at-a-time rule as {@link #write},
+     * and only on a thread for which {@link #writesSurviveInterrupts} holds.
+     *
+     * @return the number of bytes written, from 0 (the default: the transport cannot write without
+     *         waiting, and the writer thread writes everything) to all of them
+     * @throws IOException if the connection failed or was closed
+     */
+    default int tryWrite(ByteBuffer src) throws IOException {
+        return 0;
+    }
+
+    /**
      * Ends this side's sending (a FIN), keeping the receiving side open: after a final ERROR frame the
      * engine keeps reading (and discarding) until the peer closes, so the peer sees the ERROR instead of
      * a reset. Called at most once, by the writer; the default closes the whole channel.

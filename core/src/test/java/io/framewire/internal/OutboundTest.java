@@ -293,6 +293,93 @@ class OutboundTest {
         assertFalse(out.sendControl(new Frame.Ping(2), true));
     }
 
+    // --- the reader's own writes ---
+
+    @Test
+    void theReaderWritesWhatItQueuedDuringOneReadItselfInOneWrite() {
+        conn.tryTakes = 1 << 20;
+        out.readerHold();
+        out.sendControl(new Frame.Pong(1), false);
+        out.sendControl(new Frame.Pong(2), false);
+        assertTrue(conn.writes.isEmpty(), "held until the read is handled");
+        out.readerFlush();
+        assertEquals(1, conn.writes.size());
+        assertTrue(conn.writes.get(0).tried());
+        assertSame(Thread.currentThread(), conn.writes.get(0).thread());
+        assertEquals(List.of(new Frame.Pong(1), new Frame.Pong(2)), conn.frames());
+    }
+
+    @Test
+    void whatTheTransportDoesNotTakeWithoutWaitingAWriterThreadWrites() {
+        conn.tryTakes = 5;
+        SendQueue q = stream(3, 1 << 20);
+        byte[] body = new byte[1000];
+        java.util.Arrays.fill(body, (byte) 7);
+        out.readerHold();
+        queue(q, body, false);
+        out.sendControl(new Frame.Pong(9), false);
+        out.readerFlush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 2);
+        assertEquals(5, conn.writes.get(0).bytes().length);
+        assertSame(Thread.currentThread(), conn.writes.get(0).thread());
+        assertTrue(conn.writes.stream().skip(1).noneMatch(w -> w.tried() || w.thread() == Thread.currentThread()));
+        Frame.Message m = (Frame.Message) conn.frames().stream().filter(f -> f instanceof Frame.Message).findFirst().orElseThrow();
+        assertEquals(1000, m.length());
+        assertTrue(conn.frames().contains(new Frame.Pong(9)));
+    }
+
+    @Test
+    void aTransportThatCannotWriteWithoutWaitingGetsTheReadersFramesFromAWriterThread() {
+        conn.tryTakes = 0;
+        out.readerHold();
+        out.sendControl(new Frame.Pong(1), false);
+        out.readerFlush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 1);
+        assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
+        assertFalse(conn.writes.get(0).tried());
+    }
+
+    @Test
+    void aReaderNeverWritesToAnotherConnection() {
+        RecordingConnection otherConn = new RecordingConnection();
+        otherConn.tryTakes = 1 << 20;
+        Outbound other = new Outbound(otherConn, 256 * 1024, 1 << 20, MemoryBudget.UNMETERED, e -> { }, Runnable::run);
+        try {
+            out.readerHold(); // this thread is out's reader, not other's: it must not wait on other's peer
+            other.sendControl(new Frame.Pong(1), false);
+            out.readerFlush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> otherConn.writes.size() == 1);
+            assertNotSame(Thread.currentThread(), otherConn.writes.get(0).thread());
+            assertFalse(otherConn.writes.get(0).tried());
+        } finally {
+            other.closeNow();
+        }
+    }
+
+    @Test
+    void whileTheReaderHoldsAnotherThreadsWriteTakesTheReadersFramesAlong() {
+        conn.tryTakes = 1 << 20;
+        out.readerHold();
+        out.sendControl(new Frame.Pong(1), false);
+        CompletableFuture.runAsync(() -> out.sendControl(new Frame.Ping(2), true),
+                r -> Thread.ofPlatform().start(r)).join();
+        assertEquals(List.of(new Frame.Pong(1), new Frame.Ping(2)), conn.frames(), "nothing waits for the reader");
+        out.readerFlush();
+        assertEquals(2, conn.frames().size());
+    }
+
+    @Test
+    void theReadersFinalErrorStillGoesOutWhenTheTransportTakesPartOfIt() {
+        conn.tryTakes = 3;
+        out.readerHold();
+        out.sendControl(new Frame.Pong(1), false);
+        out.closeAfter(5000, new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bad"));
+        out.readerFlush();
+        await().atMost(Duration.ofSeconds(10)).until(out::isClosed);
+        assertEquals(List.of(new Frame.Pong(1), new Frame.Error(io.framewire.protocol.ErrorCode.PROTOCOL_ERROR, "bad")),
+                conn.frames());
+    }
+
     private List<Integer> fragmentLengths() {
         return conn.frames().stream().filter(f -> f instanceof Frame.Message).map(f -> ((Frame.Message) f).length()).toList();
     }

@@ -17,7 +17,15 @@ import java.util.concurrent.TimeUnit;
  * interrupts, a write by an interrupted thread closes it, as a JDK socket channel does.
  */
 final class RecordingConnection implements Connection {
-    record Write(byte[] bytes, Thread thread) {}
+    /** One write; {@code tried} if it came through {@link #tryWrite}. */
+    record Write(byte[] bytes, Thread thread, boolean tried) {
+        Write(byte[] bytes, Thread thread) {
+            this(bytes, thread, false);
+        }
+    }
+
+    /** How many bytes each {@link #tryWrite} takes at most: 0 plays a transport that cannot try. */
+    volatile int tryTakes;
 
     final List<Write> writes = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
@@ -78,6 +86,21 @@ final class RecordingConnection implements Connection {
         byte[] b = new byte[src.remaining()];
         src.get(b);
         writes.add(new Write(b, Thread.currentThread()));
+    }
+
+    @Override
+    public int tryWrite(ByteBuffer src) throws IOException {
+        if (closed.getCount() == 0) {
+            throw new IOException("closed");
+        }
+        int n = Math.min(src.remaining(), tryTakes);
+        if (n == 0) {
+            return 0;
+        }
+        byte[] b = new byte[n];
+        src.get(b);
+        writes.add(new Write(b, Thread.currentThread(), true));
+        return n;
     }
 
     /** Every frame written so far, in order (the frames written after a HELLO-less start). */

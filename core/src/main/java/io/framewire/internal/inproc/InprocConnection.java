@@ -30,6 +30,11 @@ final class InprocConnection implements Connection {
         out.write(src);
     }
 
+    @Override
+    public int tryWrite(ByteBuffer src) throws IOException {
+        return out.tryWrite(src);
+    }
+
     /** The pipes wait uninterruptibly. */
     @Override
     public boolean writesSurviveInterrupts() {

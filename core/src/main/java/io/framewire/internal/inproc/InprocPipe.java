@@ -58,22 +58,39 @@ final class InprocPipe {
                 while (size == ring.length && !writerClosed && !readerClosed) {
                     notFull.awaitUninterruptibly();
                 }
-                if (writerClosed || readerClosed) {
-                    throw new IOException("connection closed");
-                }
-                int tail = (head + size) % ring.length;
-                int n = Math.min(src.remaining(), ring.length - size);
-                int first = Math.min(n, ring.length - tail);
-                src.get(ring, tail, first);
-                if (n > first) {
-                    src.get(ring, 0, n - first);
-                }
-                size += n;
-                notEmpty.signalAll();
+                putLocked(src);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Writes what fits now, without waiting; returns how much that was. */
+    int tryWrite(ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            return putLocked(src);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int putLocked(ByteBuffer src) throws IOException {
+        if (writerClosed || readerClosed) {
+            throw new IOException("connection closed");
+        }
+        int tail = (head + size) % ring.length;
+        int n = Math.min(src.remaining(), ring.length - size);
+        int first = Math.min(n, ring.length - tail);
+        src.get(ring, tail, first);
+        if (n > first) {
+            src.get(ring, 0, n - first);
+        }
+        if (n > 0) {
+            size += n;
+            notEmpty.signalAll();
+        }
+        return n;
     }
 
     /** The writing side is done: the reader sees end of stream after the buffered bytes. */

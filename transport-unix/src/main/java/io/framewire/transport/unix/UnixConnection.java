@@ -240,6 +240,38 @@ final class UnixConnection implements Connection {
         }
     }
 
+    /**
+     * One {@code write(2)} on a platform thread: the socket is blocking, so when its send buffer is full
+     * this waits the send timeout ({@link #IO_TIMEOUT_MILLIS}) at most and returns what went, possibly
+     * nothing. Nothing on a virtual thread (it would hold its carrier meanwhile) or with junixsocket's
+     * own channel (virtual readers).
+     */
+    @Override
+    public int tryWrite(ByteBuffer src) throws IOException {
+        FileChannel o = out;
+        if (o == null || Thread.currentThread().isVirtual() || Thread.currentThread().isInterrupted()) {
+            return 0;
+        }
+        int start = src.position();
+        try {
+            return o.write(src);
+        } catch (ClosedByInterruptException e) {
+            // Interrupted inside the write: only the duplicate is lost; a writer thread writes the rest.
+            Thread.interrupted();
+            if (!channel.isOpen()) {
+                throw e;
+            }
+            reopenOut();
+            Thread.currentThread().interrupt();
+            return src.position() - start;
+        } catch (IOException e) {
+            if ("Broken pipe".equals(e.getMessage())) {
+                throw brokenPipe(e);
+            }
+            throw e;
+        }
+    }
+
     private static IOException brokenPipe(IOException cause) {
         return new IOException("the peer closed the connection (broken pipe)", cause);
     }

@@ -166,6 +166,47 @@ class UnixTransportTest {
     // ------------------------------------------------------------------------------------------------
 
     @Test
+    void aTryWriteTakesWhatFitsAndReturnsWhenThePeerDoesNotRead() throws Exception {
+        Path path = SOCKETS.newPath();
+        try (Acceptor acceptor = UNIX.listen(addressOf(path), DEFAULTS);
+             Connection client = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
+             Connection server = acceptor.accept()) {
+            byte[] small = {1, 2, 3, 4};
+            assertEquals(4, client.tryWrite(ByteBuffer.wrap(small)), "room for a few bytes: all of them go");
+            assertArrayEquals(small, readExactly(server, 4));
+
+            // Nobody reads: a try returns (after the socket's send timeout at most) with what fitted.
+            byte[] big = new byte[16 << 20];
+            new Random(7).nextBytes(big);
+            ByteBuffer src = ByteBuffer.wrap(big);
+            int taken = client.tryWrite(src);
+            assertTrue(taken > 0 && src.hasRemaining(), "took " + taken + " of " + big.length);
+            assertEquals(0, client.tryWrite(src), "a full send buffer takes nothing more");
+
+            CompletableFuture<Integer> onVirtual = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    onVirtual.complete(client.tryWrite(ByteBuffer.wrap(small)));
+                } catch (IOException e) {
+                    onVirtual.completeExceptionally(e);
+                }
+            });
+            assertEquals(0, onVirtual.get(10, TimeUnit.SECONDS), "never on a virtual thread, which would hold its carrier");
+
+            // What went is intact, and the rest follows by a plain write once the peer reads.
+            CompletableFuture<Void> rest = CompletableFuture.runAsync(() -> {
+                try {
+                    client.write(src);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            assertArrayEquals(big, readExactly(server, big.length));
+            rest.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void bytesFlowBothWaysAndEachSideNamesTheOtherWithItsCredentials() throws Exception {
         Path path = SOCKETS.newPath();
         try (Acceptor acceptor = UNIX.listen(addressOf(path), DEFAULTS);
