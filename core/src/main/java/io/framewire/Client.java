@@ -179,7 +179,25 @@ public final class Client implements AutoCloseable {
      * longer than the burst, since what it holds is not on the wire.
      */
     public WriteHold holdWrites() {
-        return new WriteHold(core.holdWrites().orElse(null));
+        return new WriteHold(core.holdWrites(false).orElse(null));
+    }
+
+    /**
+     * As {@link #holdWrites}, for a thread that must never wait on a socket, such as an event loop:
+     * closing the hold writes what the connection takes at once and hands the rest to a writer thread of
+     * the client's own, so a server that stops reading can never hold this thread. Over transports that
+     * can write without waiting (unix, inproc) the burst still leaves on this thread, with no thread
+     * hop; over the others (tcp) a writer thread always writes it.
+     *
+     * <pre>{@code
+     * // in a Netty handler, on the event loop
+     * Client.WriteHold hold = client.holdWritesWithoutWaiting();
+     * call.send(request);               // isReady() was true: queues without waiting
+     * eventLoop.execute(hold::close);   // once the loop has handled this read
+     * }</pre>
+     */
+    public WriteHold holdWritesWithoutWaiting() {
+        return new WriteHold(core.holdWrites(true).orElse(null));
     }
 
     /**

@@ -199,8 +199,8 @@ public final class ClientCore implements AutoCloseable {
      * Holds the calling thread's writes to this client's connections until the hold is released; empty
      * if the thread already holds writes (to this client or another).
      */
-    public java.util.Optional<HeldWrites> holdWrites() {
-        return java.util.Optional.ofNullable(HeldWrites.begin(config));
+    public java.util.Optional<HeldWrites> holdWrites(boolean withoutWaiting) {
+        return java.util.Optional.ofNullable(HeldWrites.begin(config, withoutWaiting));
     }
 
     /** Round-trip time to the server. */

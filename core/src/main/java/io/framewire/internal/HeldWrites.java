@@ -14,21 +14,28 @@ public final class HeldWrites {
     private static final ThreadLocal<HeldWrites> CURRENT = new ThreadLocal<>();
 
     private final Object scope;
+    /** Whether this thread must never wait on a socket (an event loop): what it held is written without waiting. */
+    private final boolean withoutWaiting;
     private final Thread thread = Thread.currentThread();
     /** Connections with frames this thread queued and did not write; touched only by {@link #thread}. */
     private final List<Outbound> deferred = new ArrayList<>(2);
     private boolean released;
 
-    private HeldWrites(Object scope) {
+    private HeldWrites(Object scope, boolean withoutWaiting) {
         this.scope = scope;
+        this.withoutWaiting = withoutWaiting;
     }
 
-    /** Starts holding this thread's writes to connections of {@code scope}; null if it already holds some. */
-    static HeldWrites begin(Object scope) {
+    /**
+     * Starts holding this thread's writes to connections of {@code scope}; null if it already holds some.
+     * With {@code withoutWaiting}, what it held is written as far as the transport takes it at once and
+     * the rest by a writer thread, so this thread never waits on a socket.
+     */
+    static HeldWrites begin(Object scope, boolean withoutWaiting) {
         if (CURRENT.get() != null) {
             return null;
         }
-        HeldWrites h = new HeldWrites(scope);
+        HeldWrites h = new HeldWrites(scope, withoutWaiting);
         CURRENT.set(h);
         return h;
     }
@@ -44,11 +51,7 @@ public final class HeldWrites {
         }
         CURRENT.remove();
         try {
-            boolean mayWrite = Session.threadMayWrite();
-            for (Outbound out : h.deferred) {
-                out.flush(mayWrite);
-            }
-            h.deferred.clear();
+            h.writeDeferred();
         } finally {
             CURRENT.set(h);
         }
@@ -109,9 +112,17 @@ public final class HeldWrites {
         }
         released = true;
         CURRENT.remove();
+        writeDeferred();
+    }
+
+    private void writeDeferred() {
         boolean mayWrite = Session.threadMayWrite();
         for (Outbound out : deferred) {
-            out.flush(mayWrite);
+            if (withoutWaiting) {
+                out.flushWithoutWaiting();
+            } else {
+                out.flush(mayWrite);
+            }
         }
         deferred.clear();
     }

@@ -726,6 +726,16 @@ final class Outbound {
             return;
         }
         readerOwes = false;
+        flushWithoutWaiting();
+    }
+
+    /**
+     * Makes sure queued frames get written, without ever waiting for the peer on this thread: writes what
+     * the transport takes at once ({@link Connection#tryWrite}) and hands the rest to a writer thread.
+     * For threads that must never wait on a socket but should not pay a thread hop when it has room:
+     * the connection's reader, an event loop.
+     */
+    void flushWithoutWaiting() {
         boolean claimed;
         lock.lock();
         try {

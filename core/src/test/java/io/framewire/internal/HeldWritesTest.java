@@ -3,6 +3,7 @@ package io.framewire.internal;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,7 +65,7 @@ class HeldWritesTest {
 
     @Test
     void whatAThreadQueuesWhileHoldingLeavesInOneWriteAtRelease() {
-        HeldWrites hold = HeldWrites.begin(scope);
+        HeldWrites hold = HeldWrites.begin(scope, false);
         assertNotNull(hold);
         unaryCall(stream(1));
         unaryCall(stream(3));
@@ -79,7 +80,7 @@ class HeldWritesTest {
 
     @Test
     void aHoldOfAnotherScopeHoldsNothingHere() {
-        HeldWrites hold = HeldWrites.begin(new Object());
+        HeldWrites hold = HeldWrites.begin(new Object(), false);
         unaryCall(stream(1));
         assertEquals(3, conn.writes.size());
         hold.release();
@@ -87,18 +88,18 @@ class HeldWritesTest {
 
     @Test
     void holdsDoNotNest() {
-        HeldWrites first = HeldWrites.begin(scope);
-        assertNull(HeldWrites.begin(scope));
-        assertNull(HeldWrites.begin(new Object()));
+        HeldWrites first = HeldWrites.begin(scope, false);
+        assertNull(HeldWrites.begin(scope, false));
+        assertNull(HeldWrites.begin(new Object(), true));
         first.release();
-        HeldWrites again = HeldWrites.begin(scope);
+        HeldWrites again = HeldWrites.begin(scope, false);
         assertNotNull(again, "released: the thread may hold again");
         again.release();
     }
 
     @Test
     void aThreadAboutToWaitWritesWhatItHoldsAndGoesOnHolding() {
-        HeldWrites hold = HeldWrites.begin(scope);
+        HeldWrites hold = HeldWrites.begin(scope, false);
         SendQueue q = stream(1);
         unaryCall(q);
         HeldWrites.writeHeldNow();
@@ -112,7 +113,7 @@ class HeldWritesTest {
     @Test
     void aSenderWaitingForRoomOnAConnectionItHoldsIsNotLeftWaitingForItself() throws Exception {
         SendQueue q = stream(1);
-        HeldWrites hold = HeldWrites.begin(scope);
+        HeldWrites hold = HeldWrites.begin(scope, false);
         out.lock().lock();
         try {
             assertTrue(out.enqueueLocked(q, null, new byte[4096]));
@@ -137,7 +138,7 @@ class HeldWritesTest {
 
     @Test
     void anotherThreadsWriterCarriesHeldFramesOutEarlier() throws Exception {
-        HeldWrites hold = HeldWrites.begin(scope);
+        HeldWrites hold = HeldWrites.begin(scope, false);
         unaryCall(stream(1));
         assertEquals(0, conn.writes.size());
         CompletableFuture.runAsync(() -> out.sendControl(new Frame.Ping(7), true)).get(10, TimeUnit.SECONDS);
@@ -148,10 +149,36 @@ class HeldWritesTest {
 
     @Test
     void onlyTheThreadThatHoldsReleases() throws Exception {
-        HeldWrites hold = HeldWrites.begin(scope);
+        HeldWrites hold = HeldWrites.begin(scope, false);
         CompletableFuture<Throwable> elsewhere = CompletableFuture.supplyAsync(() ->
                 assertThrows(IllegalStateException.class, hold::release));
         assertTrue(elsewhere.get(10, TimeUnit.SECONDS).getMessage().contains("thread that began it"));
         hold.release();
+    }
+
+    @Test
+    void aHoldWithoutWaitingIsReleasedAtOnceWhileThePeerDoesNotReadAndAWriterThreadWritesItLater() {
+        conn.tryTakes = 0; // a full socket: nothing more goes without waiting
+        conn.hold();       // and a plain write waits until the peer reads
+        HeldWrites hold = HeldWrites.begin(scope, true);
+        unaryCall(stream(1));
+        hold.release(); // returns: an event loop must never wait for the peer
+        assertEquals(0, conn.writes.size());
+        conn.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 3);
+        assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
+    }
+
+    @Test
+    void aHoldWithoutWaitingWritesOnItsOwnThreadWhatTheConnectionTakesAtOnce() {
+        conn.tryTakes = 1 << 20;
+        HeldWrites hold = HeldWrites.begin(scope, true);
+        unaryCall(stream(1));
+        unaryCall(stream(3));
+        hold.release();
+        assertEquals(1, conn.writes.size(), "one write for the burst");
+        assertTrue(conn.writes.get(0).tried());
+        assertSame(Thread.currentThread(), conn.writes.get(0).thread());
+        assertEquals(6, conn.frames().size());
     }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.RejectedExecutionException;
  * event of a burst {@linkplain Client#holdWrites holds} the loop thread's writes to the backend, and a
  * task queued on the loop, which runs once the loop has handled what it read, releases them. Measured on
  * unary calls: a unary call otherwise costs three writes (CALL, MESSAGE, HALF_CLOSE) and three reads on
- * the backend's side.
+ * the backend's side. The release writes without waiting: what the backend's connection does not take at
+ * once, a writer thread writes, so a backend that stops reading never holds an event loop (and with it
+ * every gRPC call the loop serves).
  *
  * <p>Only the gateway's own event loops hold anything; on any other thread {@link #hold} does nothing.
  */
@@ -43,7 +45,7 @@ final class EventLoopBursts {
         if (loop.isEmpty()) {
             return;
         }
-        Client.WriteHold hold = client.holdWrites();
+        Client.WriteHold hold = client.holdWritesWithoutWaiting(); // a loop never waits for the backend to read
         open.set(hold);
         try {
             loop.get().execute(() -> release(hold));

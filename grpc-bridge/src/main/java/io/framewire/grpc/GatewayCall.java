@@ -186,6 +186,7 @@ final class GatewayCall {
      * Framewire call, whose handler observes it. Nothing once the Framewire call has ended.
      */
     private void cancelFramewire(Context context) {
+        holdWrites(); // on an event loop, the CANCEL leaves without waiting for the backend
         requests.stop();
         responses.stop();
         io.grpc.Deadline deadline = context.getDeadline();
