@@ -241,15 +241,28 @@ final class UnixConnection implements Connection {
     }
 
     /**
-     * One {@code write(2)} on a platform thread: the socket is blocking, so when its send buffer is full
-     * this waits the send timeout ({@link #IO_TIMEOUT_MILLIS}) at most and returns what went, possibly
-     * nothing. Nothing on a virtual thread (it would hold its carrier meanwhile) or with junixsocket's
-     * own channel (virtual readers).
+     * What {@link #tryWrite} takes at most. The socket is blocking, so a write waits until the send
+     * buffer has room for all of it (however many times the peer reads meanwhile): a small write finds
+     * room at once unless the peer has left nearly its whole buffer (about 200 KiB) unread, while a
+     * batch of a flooding stream would wait on a busy peer routinely. Measured (gateway server streaming
+     * over a unix backend, {@code benchmarks/compare.sh}): with no limit, the backend's reader wrote
+     * whole 128 KiB batches of a stream when credit came, waited for the gateway to read them, and the
+     * gateway's streaming rows fell 10 to 20%.
+     */
+    static final int TRY_WRITE_MAX_BYTES = 16 * 1024;
+
+    /**
+     * One {@code write(2)} on a platform thread, of at most {@link #TRY_WRITE_MAX_BYTES}: larger
+     * buffers take nothing (a writer thread writes them). Should the send buffer be full, it waits the
+     * send timeout ({@link #IO_TIMEOUT_MILLIS}) at most and returns what went, possibly nothing. Nothing
+     * on a virtual thread (it would hold its carrier meanwhile) or with junixsocket's own channel
+     * (virtual readers).
      */
     @Override
     public int tryWrite(ByteBuffer src) throws IOException {
         FileChannel o = out;
-        if (o == null || Thread.currentThread().isVirtual() || Thread.currentThread().isInterrupted()) {
+        if (o == null || src.remaining() > TRY_WRITE_MAX_BYTES || Thread.currentThread().isVirtual()
+                || Thread.currentThread().isInterrupted()) {
             return 0;
         }
         int start = src.position();
