@@ -668,15 +668,19 @@ final class Outbound {
      * otherwise hands the writing to a new virtual thread.
      */
     void flush(boolean mayWrite) {
-        boolean claimed;
-        lock.lock();
-        try {
-            claimed = claimWriterLocked();
-        } finally {
-            lock.unlock();
-        }
+        boolean claimed = claimWriter();
         if (claimed) {
             startWriter(mayWrite);
+        }
+    }
+
+    /** {@link #claimWriterLocked} in a turn of the lock of its own. */
+    private boolean claimWriter() {
+        lock.lock();
+        try {
+            return claimWriterLocked();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -736,13 +740,7 @@ final class Outbound {
      * the connection's reader, an event loop.
      */
     void flushWithoutWaiting() {
-        boolean claimed;
-        lock.lock();
-        try {
-            claimed = claimWriterLocked();
-        } finally {
-            lock.unlock();
-        }
+        boolean claimed = claimWriter();
         if (!claimed) {
             return;
         }
@@ -753,9 +751,7 @@ final class Outbound {
         try {
             drainBatches(INLINE_BATCHES, true);
         } catch (Throwable t) {
-            stopWriting();
-            closeNow();
-            onWriteFailure.accept(t);
+            writingFailed(t);
         }
     }
 
@@ -788,9 +784,7 @@ final class Outbound {
             Thread.ofVirtual().name("framewire-writer").start(() -> drain(Integer.MAX_VALUE));
         } catch (Throwable t) {
             // Out of memory for a thread: nobody will write, so the connection cannot go on.
-            stopWriting();
-            closeNow();
-            onWriteFailure.accept(t);
+            writingFailed(t);
         }
     }
 
@@ -803,10 +797,15 @@ final class Outbound {
         try {
             drainBatches(maxBatches, false);
         } catch (Throwable t) {
-            stopWriting();
-            closeNow();
-            onWriteFailure.accept(t);
+            writingFailed(t);
         }
+    }
+
+    /** A writer met a failure (a failed write, a frame that does not encode, an Error): this connection ends. */
+    private void writingFailed(Throwable t) {
+        stopWriting();
+        closeNow();
+        onWriteFailure.accept(t);
     }
 
     /** The writer gives its buffer back, then lets another writer start: never the other way round. */
@@ -931,15 +930,11 @@ final class Outbound {
                     }
                     drainBatches(Integer.MAX_VALUE, false);
                 } catch (Throwable t) {
-                    stopWriting();
-                    closeNow();
-                    onWriteFailure.accept(t);
+                    writingFailed(t);
                 }
             });
         } catch (Throwable t) {
-            stopWriting();
-            closeNow();
-            onWriteFailure.accept(t);
+            writingFailed(t);
         }
     }
 
