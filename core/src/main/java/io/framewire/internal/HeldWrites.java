@@ -116,7 +116,7 @@ public final class HeldWrites {
     }
 
     private void writeDeferred() {
-        boolean mayWrite = Session.threadMayWrite();
+        boolean mayWrite = !withoutWaiting && Session.threadMayWrite();
         for (Outbound out : deferred) {
             if (withoutWaiting) {
                 out.flushWithoutWaiting();

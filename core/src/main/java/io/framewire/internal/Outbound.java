@@ -744,12 +744,13 @@ final class Outbound {
         if (!claimed) {
             return;
         }
-        if (Thread.currentThread().isInterrupted() || !connection.writesSurviveInterrupts()) {
+        int limit = connection.maxTryWriteBytes();
+        if (limit <= 0 || Thread.currentThread().isInterrupted() || !connection.writesSurviveInterrupts()) {
             startWriterThread();
             return;
         }
         try {
-            drainBatches(INLINE_BATCHES, true);
+            drainBatches(INLINE_BATCHES, limit);
         } catch (Throwable t) {
             writingFailed(t);
         }
@@ -795,7 +796,7 @@ final class Outbound {
      */
     private void drain(int maxBatches) {
         try {
-            drainBatches(maxBatches, false);
+            drainBatches(maxBatches, 0);
         } catch (Throwable t) {
             writingFailed(t);
         }
@@ -824,10 +825,12 @@ final class Outbound {
     }
 
     /**
-     * Writes batches as the writer. With {@code withoutWaiting} (the reader), each batch is offered to the
-     * transport once ({@link Connection#tryWrite}); what it does not take, a writer thread writes.
+     * Writes batches as the writer. With {@code tryLimit} > 0 (a thread that must not wait: the reader,
+     * an event loop), each batch of at most that many bytes is offered to the transport once
+     * ({@link Connection#tryWrite}); what it does not take, or a larger batch, a writer thread writes.
      */
-    private void drainBatches(int maxBatches, boolean withoutWaiting) throws IOException {
+    private void drainBatches(int maxBatches, int tryLimit) throws IOException {
+        boolean withoutWaiting = tryLimit > 0;
         for (int n = 0; ; n++) {
             List<Runnable> readyCallbacks = null;
             boolean last = false;
@@ -871,7 +874,7 @@ final class Outbound {
             if (readyCallbacks != null) {
                 readyCallbacks.forEach(readyNotifier);
             }
-            if (withoutWaiting && !tryWriteBatch()) {
+            if (withoutWaiting && !tryWriteBatch(tryLimit)) {
                 handOffBatch(last);
                 return;
             }
@@ -888,13 +891,14 @@ final class Outbound {
 
     /**
      * Encodes the batch into the buffer and offers it to the transport once; true if all of it went.
-     * A batch that does not fit the buffer is not tried: the writer thread writes it.
+     * A batch larger than {@code limit} or than the buffer is not tried: the writer thread encodes and
+     * writes it, so the trying thread encodes at most a limit's worth for nothing.
      */
-    private boolean tryWriteBatch() throws IOException {
+    private boolean tryWriteBatch(int limit) throws IOException {
         ByteBuffer b = buffer();
         b.clear();
         for (Frame f : batch) {
-            if (!FrameEncoder.tryEncode(f, b)) {
+            if (!FrameEncoder.tryEncode(f, b) || b.position() > limit) {
                 return false;
             }
         }
@@ -928,7 +932,7 @@ final class Outbound {
                         finishAfterFinalFrames();
                         return;
                     }
-                    drainBatches(Integer.MAX_VALUE, false);
+                    drainBatches(Integer.MAX_VALUE, 0);
                 } catch (Throwable t) {
                     writingFailed(t);
                 }

@@ -58,6 +58,15 @@ public interface Connection extends AutoCloseable {
     }
 
     /**
+     * The most {@link #tryWrite} takes in one call: the engine offers it nothing larger, and with 0 (the
+     * default: the transport cannot write without waiting) never calls it, so a reader encodes nothing
+     * for a try that could not succeed. Must be cheap.
+     */
+    default int maxTryWriteBytes() {
+        return 0;
+    }
+
+    /**
      * Ends this side's sending (a FIN), keeping the receiving side open: after a final ERROR frame the
      * engine keeps reading (and discarding) until the peer closes, so the peer sees the ERROR instead of
      * a reset. Called at most once, by the writer; the default closes the whole channel.

@@ -330,13 +330,27 @@ class OutboundTest {
 
     @Test
     void aTransportThatCannotWriteWithoutWaitingGetsTheReadersFramesFromAWriterThread() {
-        conn.tryTakes = 0;
+        conn.tryLimit = 0;
         out.readerHold();
         out.sendControl(new Frame.Pong(1), false);
         out.readerFlush();
         await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 1);
         assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
         assertFalse(conn.writes.get(0).tried());
+        assertEquals(0, conn.tries.get(), "never offered a try it cannot take");
+    }
+
+    @Test
+    void aBatchLargerThanTheTransportTakesWithoutWaitingIsNotTried() {
+        conn.tryTakes = 1 << 20;
+        conn.tryLimit = 512;
+        SendQueue q = stream(3, 1 << 20);
+        out.readerHold();
+        queue(q, new byte[1000], false);
+        out.readerFlush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conn.frames().size() == 1);
+        assertEquals(0, conn.tries.get());
+        assertNotSame(Thread.currentThread(), conn.writes.get(0).thread());
     }
 
     @Test

@@ -24,8 +24,17 @@ final class RecordingConnection implements Connection {
         }
     }
 
-    /** How many bytes each {@link #tryWrite} takes at most: 0 plays a transport that cannot try. */
+    /** How many bytes each {@link #tryWrite} takes at most (0: nothing, a full socket). */
     volatile int tryTakes;
+    /** What {@link #maxTryWriteBytes} says: 0 plays a transport that cannot write without waiting. */
+    volatile int tryLimit = Integer.MAX_VALUE;
+    /** Calls of {@link #tryWrite}. */
+    final java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public int maxTryWriteBytes() {
+        return tryLimit;
+    }
 
     final List<Write> writes = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
@@ -90,6 +99,7 @@ final class RecordingConnection implements Connection {
 
     @Override
     public int tryWrite(ByteBuffer src) throws IOException {
+        tries.incrementAndGet();
         if (closed.getCount() == 0) {
             throw new IOException("closed");
         }

@@ -35,6 +35,12 @@ final class InprocConnection implements Connection {
         return out.tryWrite(src);
     }
 
+    /** A pipe takes what fits without ever waiting, whatever the size offered. */
+    @Override
+    public int maxTryWriteBytes() {
+        return Integer.MAX_VALUE;
+    }
+
     /** The pipes wait uninterruptibly. */
     @Override
     public boolean writesSurviveInterrupts() {

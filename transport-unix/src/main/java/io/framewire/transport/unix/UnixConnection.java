@@ -285,6 +285,12 @@ final class UnixConnection implements Connection {
         }
     }
 
+    /** {@link #TRY_WRITE_MAX_BYTES} with the JDK's plain descriptors; 0 with junixsocket's own channel. */
+    @Override
+    public int maxTryWriteBytes() {
+        return out == null ? 0 : TRY_WRITE_MAX_BYTES;
+    }
+
     private static IOException brokenPipe(IOException cause) {
         return new IOException("the peer closed the connection (broken pipe)", cause);
     }

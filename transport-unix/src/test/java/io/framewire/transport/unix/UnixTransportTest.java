@@ -171,6 +171,7 @@ class UnixTransportTest {
         try (Acceptor acceptor = UNIX.listen(addressOf(path), DEFAULTS);
              Connection client = UNIX.connect(acceptor.boundAddress(), DEFAULTS, FIVE_SECONDS);
              Connection server = acceptor.accept()) {
+            assertEquals(UnixConnection.TRY_WRITE_MAX_BYTES, client.maxTryWriteBytes());
             byte[] small = {1, 2, 3, 4};
             assertEquals(4, client.tryWrite(ByteBuffer.wrap(small)), "room for a few bytes: all of them go");
             assertArrayEquals(small, readExactly(server, 4));
