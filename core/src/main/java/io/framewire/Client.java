@@ -341,6 +341,46 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /**
+     * Where a client's connection stands, in the terms of gRPC's {@code ConnectivityState} (a
+     * {@code FramewireChannel} reports it as its {@code getState}).
+     */
+    public enum ConnectionState {
+        /** No connection and none being made: the next call (or {@link #connectionState(boolean)} with true) connects. */
+        IDLE,
+        /** Connecting: the transport's connect and the HELLO exchange are under way. */
+        CONNECTING,
+        /** Connected: calls start on this connection at once. */
+        READY,
+        /** The last connect failed and none has succeeded since; the next call (or {@link #connectionState(boolean)} with true) tries again. */
+        TRANSIENT_FAILURE,
+        /** The client is closed. */
+        SHUTDOWN
+    }
+
+    /**
+     * Where the connection stands. A client keeps at most one connection and makes it when a call needs
+     * one: after the server closes it (or sends GOAWAY) the state is {@code IDLE} until the next call.
+     *
+     * @param requestConnection whether to start connecting, in the background, if the state is {@code IDLE}
+     *        or {@code TRANSIENT_FAILURE} (a client does not retry by itself between calls)
+     */
+    public ConnectionState connectionState(boolean requestConnection) {
+        if (requestConnection) {
+            core.connectInBackground();
+        }
+        return core.connectionState();
+    }
+
+    /**
+     * Runs {@code callback} once, on the client's callback executor, as soon as the connection state
+     * differs from {@code source} (at once if it already does), as gRPC's
+     * {@code ManagedChannel.notifyWhenStateChanged} does.
+     */
+    public void whenConnectionStateLeaves(ConnectionState source, Runnable callback) {
+        core.whenStateLeaves(Objects.requireNonNull(source, "source"), Objects.requireNonNull(callback, "callback"));
+    }
+
     /** Closes the connection. Calls in flight end with {@code CANCELLED}. Idempotent. */
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package io.framewire.internal;
 
 import io.framewire.Address;
 import io.framewire.CallOptions;
+import io.framewire.Client;
 import io.framewire.ClientCall;
 import io.framewire.ClientCallInfo;
 import io.framewire.ClientInterceptor;
@@ -42,6 +43,18 @@ public final class ClientCore implements AutoCloseable {
     private final ReentrantLock connectLock = new ReentrantLock();
     private volatile ClientSession current;
     private volatile boolean closed;
+    /** A connect is under way (set and cleared under {@link #connectLock}). */
+    private volatile boolean connecting;
+    /** The last connect failed and none has succeeded since. */
+    private volatile boolean lastConnectFailed;
+    /** One-off callbacks waiting for the connection state to leave the one they were registered with. */
+    private final List<StateWatch> stateWatches = new ArrayList<>();
+    private final ReentrantLock stateLock = new ReentrantLock();
+    /** A {@link #connectInBackground} is under way. */
+    private final java.util.concurrent.atomic.AtomicBoolean backgroundConnect = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private record StateWatch(Client.ConnectionState source, Runnable callback) {
+    }
     final ClientPubSub pubsub = new ClientPubSub(this);
 
     public ClientCore(Address address, TransportProvider transport, TransportOptions options, Duration connectTimeout,
@@ -89,20 +102,129 @@ public final class ClientCore implements AutoCloseable {
                 throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
             }
             HeldWrites held = HeldWrites.suspend(); // the HELLO must leave now: the handshake waits for the answer
+            connecting = true;
+            stateMaybeChanged();
+            boolean connected = false;
             try {
                 s = connectSession(deadline);
+                if (closed) {
+                    // close() ran while this connected: it must not outlive the client.
+                    s.close(Status.of(StatusCode.CANCELLED, "the client was closed"), null);
+                    throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
+                }
+                current = s;
+                connected = true;
+                return s;
             } finally {
                 HeldWrites.resume(held);
+                connecting = false;
+                lastConnectFailed = !connected;
+                stateMaybeChanged();
             }
-            if (closed) {
-                // close() ran while this connected: it must not outlive the client.
-                s.close(Status.of(StatusCode.CANCELLED, "the client was closed"), null);
-                throw Status.of(StatusCode.UNAVAILABLE, "the client is closed").asException();
-            }
-            current = s;
-            return s;
         } finally {
             connectLock.unlock();
+        }
+    }
+
+    // --- connection state, for FramewireChannel.getState ---
+
+    /** Where the connection stands now. */
+    public Client.ConnectionState connectionState() {
+        if (closed) {
+            return Client.ConnectionState.SHUTDOWN;
+        }
+        ClientSession s = current;
+        if (s != null && s.acceptsCalls()) {
+            return Client.ConnectionState.READY;
+        }
+        if (connecting) {
+            return Client.ConnectionState.CONNECTING;
+        }
+        return lastConnectFailed ? Client.ConnectionState.TRANSIENT_FAILURE : Client.ConnectionState.IDLE;
+    }
+
+    /**
+     * Starts connecting on a thread of its own if there is no connection (IDLE, or TRANSIENT_FAILURE:
+     * there is no automatic retry, so a caller waiting for READY asks again); at most one such connect at
+     * a time. A failure shows as TRANSIENT_FAILURE.
+     */
+    public void connectInBackground() {
+        Client.ConnectionState st = connectionState();
+        if ((st != Client.ConnectionState.IDLE && st != Client.ConnectionState.TRANSIENT_FAILURE)
+                || !backgroundConnect.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Thread.ofVirtual().name("framewire-connect").start(() -> {
+                try {
+                    session(null);
+                } catch (StatusException e) {
+                    Session.LOG.log(System.Logger.Level.DEBUG, "connecting to " + address + " failed: " + e.getMessage());
+                } finally {
+                    backgroundConnect.set(false);
+                }
+            });
+        } catch (RuntimeException | OutOfMemoryError e) {
+            backgroundConnect.set(false);
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code callback} once, on the callback executor, when the connection state is no longer
+     * {@code source} (at once if it is not now).
+     */
+    public void whenStateLeaves(Client.ConnectionState source, Runnable callback) {
+        stateLock.lock();
+        try {
+            if (connectionState() == source) {
+                stateWatches.add(new StateWatch(source, callback));
+                return;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        runStateCallback(callback);
+    }
+
+    /** Called after anything that may change {@link #connectionState}: runs the watches it concerns. */
+    void stateMaybeChanged() {
+        List<Runnable> due = null;
+        stateLock.lock();
+        try {
+            if (stateWatches.isEmpty()) {
+                return;
+            }
+            Client.ConnectionState now = connectionState();
+            for (java.util.Iterator<StateWatch> it = stateWatches.iterator(); it.hasNext(); ) {
+                StateWatch w = it.next();
+                if (w.source() != now) {
+                    it.remove();
+                    if (due == null) {
+                        due = new ArrayList<>();
+                    }
+                    due.add(w.callback());
+                }
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        if (due != null) {
+            due.forEach(this::runStateCallback);
+        }
+    }
+
+    private void runStateCallback(Runnable callback) {
+        try {
+            config.callbackExecutor().execute(() -> {
+                try {
+                    callback.run();
+                } catch (RuntimeException e) {
+                    Session.LOG.log(System.Logger.Level.WARNING, "a connection state callback failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Session.LOG.log(System.Logger.Level.DEBUG, "a connection state callback was refused by its executor", e);
         }
     }
 
@@ -143,7 +265,9 @@ public final class ClientCore implements AutoCloseable {
             throw Status.of(StatusCode.CANCELLED, "interrupted while connecting to " + address).asException(e);
         }
         pubsub.sessionOpened(s);
+        s.onDraining(this::stateMaybeChanged);
         s.closeFuture().thenRun(() -> {
+            stateMaybeChanged();
             if (!closed && pubsub.hasSubscriptions()) {
                 scheduleReconnect(0);
             }
@@ -220,6 +344,7 @@ public final class ClientCore implements AutoCloseable {
             s.close(Status.of(StatusCode.CANCELLED, "the client was closed"),
                     new io.framewire.protocol.Frame.GoAway(0, io.framewire.protocol.ErrorCode.NO_ERROR, "client closed"));
         }
+        stateMaybeChanged();
     }
 
     // --- interceptors ---

@@ -195,10 +195,18 @@ final class ClientSession extends Session {
         }
     }
 
+    /** Runs when this session stops taking new calls (a GOAWAY), for the client's connection state. */
+    private volatile Runnable onDraining = () -> { };
+
+    void onDraining(Runnable r) {
+        onDraining = r;
+    }
+
     @Override
     void onGoAway(Frame.GoAway goAway) {
         if (state == State.OPEN) {
             state = State.DRAINING;
+            onDraining.run();
         }
         List<StreamBase> unprocessed = new ArrayList<>();
         for (StreamBase s : streams.values()) {

@@ -4,15 +4,18 @@ import io.framewire.Address;
 import io.framewire.Client;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -50,7 +53,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * calls in flight go on; {@link #shutdownNow} also cancels those ({@code UNAVAILABLE}); the channel is
  * terminated once shut down with no call left. A channel from {@link #connect} owns its client and
  * closes it on termination; one from {@link #over} never closes the client it was given.
- * {@code getState} is not supported (Framewire clients reconnect by themselves on the next call).
+ * {@code getState} reports the client's connection ({@link Client#connectionState}): {@code READY} while
+ * connected (a client connects when it is made); {@code IDLE} once the server closes the connection or
+ * sends GOAWAY, until the next call (or {@code getState(true)}) connects again; {@code CONNECTING};
+ * {@code TRANSIENT_FAILURE} after a failed connect (there is no retry in the background: the next call,
+ * or {@code getState(true)}, tries again); {@code SHUTDOWN} once the channel is shut down.
+ * {@code notifyWhenStateChanged} runs its callback once the state leaves the one given.
  *
  * <h2>Threads</h2>
  * Thread-safe. A call's listener runs on the call's executor ({@link CallOptions#withExecutor}), or
@@ -66,6 +74,8 @@ public final class FramewireChannel extends ManagedChannel {
     // Guarded by lock.
     private boolean shutdown;
     private boolean terminated;
+    /** notifyWhenStateChanged callbacks not yet run; the channel's shutdown runs them all. */
+    private final Set<StateWatch> watches = new HashSet<>();
 
     private FramewireChannel(Client client, boolean ownsClient) {
         this.client = client;
@@ -126,13 +136,66 @@ public final class FramewireChannel extends ManagedChannel {
     }
 
     @Override
-    public FramewireChannel shutdown() {
+    public ConnectivityState getState(boolean requestConnection) {
+        if (isShutdown()) {
+            return ConnectivityState.SHUTDOWN;
+        }
+        return ConnectivityState.valueOf(client.connectionState(requestConnection).name());
+    }
+
+    @Override
+    public void notifyWhenStateChanged(ConnectivityState source, Runnable callback) {
+        StateWatch w = new StateWatch(Objects.requireNonNull(callback, "callback"));
         lock.lock();
         try {
-            shutdown = true;
+            if (shutdown) {
+                if (source != ConnectivityState.SHUTDOWN) {
+                    w.fire();
+                }
+                return; // nothing leaves SHUTDOWN
+            }
+            watches.add(w);
         } finally {
             lock.unlock();
         }
+        client.whenConnectionStateLeaves(Client.ConnectionState.valueOf(Objects.requireNonNull(source, "source").name()),
+                w::fire);
+    }
+
+    /** One notifyWhenStateChanged callback: run once, by the client's state change or the channel's shutdown. */
+    private final class StateWatch {
+        private final Runnable callback;
+        private final AtomicBoolean fired = new AtomicBoolean();
+
+        StateWatch(Runnable callback) {
+            this.callback = callback;
+        }
+
+        void fire() {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            lock.lock();
+            try {
+                watches.remove(this);
+            } finally {
+                lock.unlock();
+            }
+            Thread.ofVirtual().name("framewire-channel-state").start(callback);
+        }
+    }
+
+    @Override
+    public FramewireChannel shutdown() {
+        List<StateWatch> due;
+        lock.lock();
+        try {
+            shutdown = true;
+            due = new ArrayList<>(watches);
+        } finally {
+            lock.unlock();
+        }
+        due.forEach(StateWatch::fire);
         maybeTerminate();
         return this;
     }

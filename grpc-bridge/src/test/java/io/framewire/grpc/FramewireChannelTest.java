@@ -18,6 +18,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
@@ -164,6 +165,34 @@ class FramewireChannelTest {
                             .unary(msg("echo", "down", 0)));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
             channel.shutdown();
+            assertTrue(channel.awaitTermination(5, TimeUnit.SECONDS));
+        } finally {
+            server.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"inproc", "tcp", "unix"})
+    void getStateFollowsTheConnectionAndNotifyWhenStateChangedRunsOnce(String transport) throws Exception {
+        Server server = Server.builder().listen(BridgeFixture.listenAddress(transport, tempDir))
+                .service(GrpcServices.toService(new BridgeTestService())).build().start();
+        try (Client client = Client.connect(server.address().toString())) {
+            FramewireChannel channel = FramewireChannel.over(client);
+            assertEquals(ConnectivityState.READY, channel.getState(false));
+            java.util.concurrent.CountDownLatch leftReady = new java.util.concurrent.CountDownLatch(1);
+            channel.notifyWhenStateChanged(ConnectivityState.READY, leftReady::countDown);
+
+            server.close();
+            assertTrue(leftReady.await(20, TimeUnit.SECONDS), "the callback ran when the connection went");
+            await().atMost(WAIT).until(() -> channel.getState(false) == ConnectivityState.IDLE);
+            // Nothing listens any more: asking for a connection ends in TRANSIENT_FAILURE.
+            await().atMost(WAIT).until(() -> channel.getState(true) == ConnectivityState.TRANSIENT_FAILURE);
+
+            java.util.concurrent.CountDownLatch shutdown = new java.util.concurrent.CountDownLatch(1);
+            channel.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, shutdown::countDown);
+            channel.shutdown();
+            assertTrue(shutdown.await(20, TimeUnit.SECONDS), "shutting the channel down is a change of state");
+            assertEquals(ConnectivityState.SHUTDOWN, channel.getState(true));
             assertTrue(channel.awaitTermination(5, TimeUnit.SECONDS));
         } finally {
             server.close();
