@@ -166,6 +166,11 @@ final class MemoryBudget {
             }
         }
 
+        /** Whether charges count: false for {@link #UNMETERED} (a client's sessions). */
+        boolean metered() {
+            return metered;
+        }
+
         /** Bytes this connection holds now. */
         long held() {
             return held.get();

@@ -675,9 +675,7 @@ class HostileProcessesTest {
     @Test
     void a09_blockSubscriberThatNeverGrantsCredit() throws Exception {
         runAttack(Map.of("maxBlockTimeMs", "2000"), () -> {
-            RawPeer sub = attackers.handshaken();
-            sub.send(new Frame.Subscribe(1, "block.t", "", OverflowPolicy.BLOCK, 4, 64 * 1024, 60_000, 0));
-            assertEquals("PONG", attackers.fence(sub, 1, Duration.ofSeconds(5)));
+            creditlessBlockSubscriber("block.t");
             Client publisher = closeLater(Client.connect(server.address()));
             byte[] body = new byte[100];
             for (int i = 0; i < 4; i++) {
@@ -714,6 +712,74 @@ class HostileProcessesTest {
                     () -> assertTrue(publisherStats.allServedInTime(), "the publisher: " + publisherStats),
                     () -> assertEquals("RESOURCE_EXHAUSTED", ack),
                     () -> assertTrue(ackMillis >= 1_900 && ackMillis < 5_000, "failed after " + ackMillis + " ms"));
+        });
+    }
+
+    /**
+     * A BLOCK subscriber that never grants credit, and a peer that fills its whole publish window (8
+     * MiB) with the smallest PUBLISHes there are (a one-letter topic, no data, no metadata): over a
+     * million publishes wait in the server, each costing it far more heap than the few payload bytes its
+     * credit counts. What they hold must be charged as what they cost: the server stays within its
+     * budget (the publisher is shed, or its publishes are held within it), and serves the others.
+     */
+    @Test
+    void a09b_tinyPublishesWaitingBehindABlockSubscriber() throws Exception {
+        runAttack(Map.of("maxBlockTimeMs", "30000"), () -> {
+            creditlessBlockSubscriber("t");
+            RawPeer pub = attackers.handshaken();
+            byte[] tiny = FrameEncoder.encode(new Frame.Publish(0, "t", "", Metadata.EMPTY, new byte[0]));
+            int payload = tiny.length - FrameLayout.HEADER_LENGTH; // the credit a PUBLISH takes: Length - 6
+            long window = pub.serverHello().settings().publishWindow();
+            long count = window / payload;
+            Batch b = new Batch(pub);
+            for (long i = 0; i < count; i++) {
+                b.add(tiny);
+            }
+            b.flush();
+            String fence = attackers.fence(pub, 2, Duration.ofSeconds(30));
+            Figures held = holding();
+            row.note(count + " publishes of " + payload + " credit bytes each (window " + window + "): publisher's fence "
+                    + fence + "; memoryInUse while held " + mib(held.memoryInUse()) + " MiB (budget " + mib(budget)
+                    + " MiB), shed " + held.shed());
+            return List.of(() -> assertTrue(fence.equals("PONG") || held.shed() == 1,
+                    "the publisher is served or shed, not left hanging: " + fence + ", shed " + held.shed()));
+        });
+    }
+
+    /**
+     * The same for request messages: bidi calls whose handler never reads its requests, each sent empty
+     * messages up to its stream window, together up to the connection's window. Credit counts each
+     * message's few payload bytes; the server must charge what holding them costs.
+     */
+    @Test
+    void a09c_emptyRequestMessagesAHandlerNeverReads() throws Exception {
+        runAttack(Map.of(), () -> {
+            RawPeer p = attackers.handshaken();
+            byte[] empty = FrameEncoder.encode(new Frame.Message(1, 0, new byte[0], 0, 0));
+            int payload = empty.length - FrameLayout.HEADER_LENGTH;
+            long streamWindow = p.serverHello().settings().initialStreamWindow();
+            long connectionWindow = p.serverHello().settings().connectionWindow();
+            int perStream = (int) (streamWindow / payload);
+            int streams = (int) Math.min(SERVER.maxConcurrentStreams(), connectionWindow / payload / perStream);
+            Batch b = new Batch(p);
+            long sent = 0;
+            for (int s = 0; s < streams; s++) {
+                int id = 2 * s + 1;
+                b.add(new Frame.Call(id, MethodType.BIDI_STREAMING, -1, HostileServerMain.HOLD.fullName(), Metadata.EMPTY));
+                byte[] m = FrameEncoder.encode(new Frame.Message(id, 0, new byte[0], 0, 0));
+                for (int i = 0; i < perStream; i++) {
+                    b.add(m);
+                    sent++;
+                }
+            }
+            b.flush();
+            String fence = attackers.fence(p, 3, Duration.ofSeconds(30));
+            Figures held = holding();
+            row.note(sent + " empty messages of " + payload + " credit bytes on " + streams + " calls: fence " + fence
+                    + "; memoryInUse while held " + mib(held.memoryInUse()) + " MiB (budget " + mib(budget) + " MiB), shed "
+                    + held.shed());
+            return List.of(() -> assertTrue(fence.equals("PONG") || held.shed() == 1,
+                    "the peer is served or shed, not left hanging: " + fence + ", shed " + held.shed()));
         });
     }
 
@@ -1185,6 +1251,13 @@ class HostileProcessesTest {
     }
 
     // --- attack pieces ---
+
+    /** A subscriber to {@code topic} with BLOCK (asking a 60 s block timeout), a queue of 4, and no delivery credit ever. */
+    private void creditlessBlockSubscriber(String topic) throws Exception {
+        RawPeer sub = attackers.handshaken();
+        sub.send(new Frame.Subscribe(1, topic, "", OverflowPolicy.BLOCK, 4, 64 * 1024, 60_000, 0));
+        assertEquals("PONG", attackers.fence(sub, 1, Duration.ofSeconds(5)));
+    }
 
     /**
      * Two unary calls whose requests announce 4 MiB - 4 (larger than a window, so each reserves its
