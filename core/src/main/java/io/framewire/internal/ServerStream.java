@@ -34,8 +34,12 @@ final class ServerStream extends StreamBase {
     private InboundMessage request;
     private boolean halfClosed;
 
-    ServerStream(ServerSession session, int streamId, ServerMethod method, ServerCallContextImpl context) {
+    /** What this call is charged to its connection's memory account while it is open. */
+    final long footprint;
+
+    ServerStream(ServerSession session, int streamId, ServerMethod method, ServerCallContextImpl context, long footprint) {
         super(session);
+        this.footprint = footprint;
         this.serverSession = session;
         this.method = method;
         this.context = context;

@@ -852,6 +852,50 @@ class HostileProcessesTest {
     // --- 12. attacks of our own ---
 
     /**
+     * Open calls cost the server memory before any message arrives (the call's state, its handler's
+     * virtual thread waiting): 40 connections each open their 1,000 concurrent calls to a handler that
+     * waits, and send nothing more. 40,000 waiting calls are ~2 MB on the wire; what they hold must be
+     * charged, so the server sheds or refuses before its heap runs out, and serves the others.
+     */
+    @Test
+    void a12_openCallsThatNeverSendAnything() throws Exception {
+        runAttack(Map.of(), () -> {
+            int connections = 40;
+            int opened = 0;
+            List<String> fences = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                RawPeer p;
+                try {
+                    p = attackers.handshaken();
+                } catch (IOException e) {
+                    fences.add("connect failed: " + e.getMessage());
+                    continue;
+                }
+                Batch b = new Batch(p);
+                for (int i = 0; i < SERVER.maxConcurrentStreams(); i++) {
+                    b.add(new Frame.Call(2 * i + 1, MethodType.BIDI_STREAMING, -1, HostileServerMain.HOLD.fullName(),
+                            Metadata.EMPTY));
+                    opened++;
+                }
+                try {
+                    b.flush();
+                    fences.add(attackers.fence(p, 1, Duration.ofSeconds(30)));
+                } catch (IOException e) {
+                    fences.add("write failed: " + e.getMessage());
+                }
+            }
+            Figures held = holding();
+            Map<String, Long> outcomes = fences.stream().collect(groupingBy(f -> f, TreeMap::new, counting()));
+            row.note(opened + " calls opened on " + connections + " connections: " + outcomes + "; memoryInUse while held "
+                    + mib(held.memoryInUse()) + " MiB (budget " + mib(budget) + " MiB), shed " + held.shed());
+            return List.of(
+                    () -> assertTrue(fences.stream().allMatch(f -> f.equals("PONG") || f.contains("OVERLOADED")),
+                            "each connection is served, or refused or shed with OVERLOADED: " + outcomes),
+                    () -> assertEquals(List.of(), server.threadsKilled(), "threads ended by an uncaught error"));
+        });
+    }
+
+    /**
      * Queue-group churn: 30,000 times SUBSCRIBE with a new 1,000-character queue group, one PUBLISH
      * that matches it, UNSUBSCRIBE. Nothing outlives its subscription, so the heap must come back.
      */
