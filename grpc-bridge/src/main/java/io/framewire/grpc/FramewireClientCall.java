@@ -42,6 +42,10 @@ final class FramewireClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private final Context.CancellationListener onContextCancelled = c -> cancelWith(Contexts.statusFromCancelled(c));
 
     private volatile io.framewire.ClientCall<byte[], byte[]> call;
+    /** Written by sendMessage (whose calls are never concurrent), read right after it on the same thread. */
+    private int lastSentSize = -1;
+    /** Written and read inside one event task; the tasks run one at a time, each after the last. */
+    private int deliveringSize = -1;
     private volatile Listener<RespT> listener;
     private volatile boolean halfCloseCalled;
     /** Why a listener callback threw: the call is cancelled, reported with this status whatever ends it. */
@@ -187,11 +191,22 @@ final class FramewireClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             cancelWith(Status.CANCELLED.withDescription("Failed to stream message").withCause(e));
             return;
         }
+        lastSentSize = body.length;
         try {
             c.send(body);
         } catch (StatusException e) {
             // The call has ended: its listener hears the status, as with grpc-java.
         }
+    }
+
+    /** The serialized size of the request {@link #sendMessage} last sent, -1 before any: for stream tracers. */
+    int lastSentSize() {
+        return lastSentSize;
+    }
+
+    /** The serialized size of the response being delivered to the listener now, -1 outside a delivery: for stream tracers. */
+    int deliveringSize() {
+        return deliveringSize;
     }
 
     @Override
@@ -254,8 +269,15 @@ final class FramewireClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
         @Override
         public void onMessage(byte[] message) {
-            events.execute(() -> deliver(l -> l.onMessage(Messages.fromBytes(method.getResponseMarshaller(), message)),
-                    "Failed to read message."));
+            events.execute(() -> {
+                deliveringSize = message.length;
+                try {
+                    deliver(l -> l.onMessage(Messages.fromBytes(method.getResponseMarshaller(), message)),
+                            "Failed to read message.");
+                } finally {
+                    deliveringSize = -1;
+                }
+            });
         }
 
         @Override

@@ -18,8 +18,11 @@ import java.util.List;
  * call's level: created and outbound headers at start, {@code outboundMessage} and
  * {@code outboundMessageSent} per request, {@code inboundHeaders}, {@code inboundMessage} and
  * {@code inboundMessageRead} per response, {@code inboundTrailers} and {@code streamClosed} before the
- * listener hears the close. Wire and uncompressed sizes are not known at this level and are reported as
- * -1, as gRPC allows.
+ * listener hears the close. A message's size is its serialized size (Framewire does not compress, so wire
+ * and uncompressed sizes are the same; the frame's header is not counted, as gRPC's 5-byte message
+ * prefix is not), reported through {@code outboundWireSize}, {@code outboundUncompressedSize},
+ * {@code inboundWireSize}, {@code inboundUncompressedSize} and the sizes of {@code outboundMessageSent}
+ * and {@code inboundMessageRead}; -1 where a call is not a {@link FramewireClientCall}.
  *
  * <p>Threads: the tracers are called on the threads that call the call's methods and its listener; a
  * call with no tracer factories is not wrapped at all.
@@ -28,19 +31,21 @@ final class StreamTracing {
 
     private StreamTracing() {}
 
-    static <ReqT, RespT> ClientCall<ReqT, RespT> traced(ClientCall<ReqT, RespT> call, CallOptions options) {
+    static <ReqT, RespT> ClientCall<ReqT, RespT> traced(FramewireClientCall<ReqT, RespT> call, CallOptions options) {
         List<ClientStreamTracer.Factory> factories = options.getStreamTracerFactories();
         return factories.isEmpty() ? call : new TracedCall<>(call, options, factories);
     }
 
     private static final class TracedCall<ReqT, RespT> extends SimpleForwardingClientCall<ReqT, RespT> {
+        private final FramewireClientCall<ReqT, RespT> call;
         private final CallOptions options;
         private final List<ClientStreamTracer.Factory> factories;
         private volatile ClientStreamTracer[] tracers = new ClientStreamTracer[0];
         private int sent;
 
-        TracedCall(ClientCall<ReqT, RespT> call, CallOptions options, List<ClientStreamTracer.Factory> factories) {
+        TracedCall(FramewireClientCall<ReqT, RespT> call, CallOptions options, List<ClientStreamTracer.Factory> factories) {
             super(call);
+            this.call = call;
             this.options = options;
             this.factories = factories;
         }
@@ -54,7 +59,7 @@ final class StreamTracing {
                 created[i].streamCreated(Attributes.EMPTY, headers);
             }
             tracers = created;
-            super.start(new TracedListener<>(listener, created), headers);
+            super.start(new TracedListener<>(listener, created, call), headers);
             for (ClientStreamTracer t : created) {
                 t.outboundHeaders();
             }
@@ -68,19 +73,26 @@ final class StreamTracing {
                 t.outboundMessage(seq);
             }
             super.sendMessage(message);
+            int size = call.lastSentSize();
             for (ClientStreamTracer t : ts) {
-                t.outboundMessageSent(seq, -1, -1);
+                if (size >= 0) {
+                    t.outboundWireSize(size);
+                    t.outboundUncompressedSize(size);
+                }
+                t.outboundMessageSent(seq, size, size);
             }
         }
     }
 
     private static final class TracedListener<RespT> extends SimpleForwardingClientCallListener<RespT> {
         private final ClientStreamTracer[] tracers;
+        private final FramewireClientCall<?, RespT> call;
         private int received;
 
-        TracedListener(ClientCall.Listener<RespT> delegate, ClientStreamTracer[] tracers) {
+        TracedListener(ClientCall.Listener<RespT> delegate, ClientStreamTracer[] tracers, FramewireClientCall<?, RespT> call) {
             super(delegate);
             this.tracers = tracers;
+            this.call = call;
         }
 
         @Override
@@ -94,9 +106,14 @@ final class StreamTracing {
         @Override
         public void onMessage(RespT message) {
             int seq = received++; // listener events are serialised
+            int size = call.deliveringSize();
             for (ClientStreamTracer t : tracers) {
                 t.inboundMessage(seq);
-                t.inboundMessageRead(seq, -1, -1);
+                if (size >= 0) {
+                    t.inboundWireSize(size);
+                    t.inboundUncompressedSize(size);
+                }
+                t.inboundMessageRead(seq, size, size);
             }
             super.onMessage(message);
         }
