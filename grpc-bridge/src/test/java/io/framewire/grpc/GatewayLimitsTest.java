@@ -50,12 +50,18 @@ class GatewayLimitsTest {
 
     /** A Framewire backend over unix, a gateway configured by {@code options} in front of it, a channel to it. */
     private final class Rig implements AutoCloseable {
-        final FramewireBackend backend = new FramewireBackend(TestMethods.framewireAddress("unix", dir));
+        final FramewireBackend backend;
         final GrpcGateway gateway;
         final ManagedChannel channel;
         final List<ManagedChannel> others = new ArrayList<>();
 
         Rig(UnaryOperator<GrpcGateway.Builder> options) {
+            this("unix", options);
+        }
+
+        /** With its backend over {@code backendTransport}: two rigs at once need a unix one and a tcp one. */
+        Rig(String backendTransport, UnaryOperator<GrpcGateway.Builder> options) {
+            backend = new FramewireBackend(TestMethods.framewireAddress(backendTransport, dir));
             gateway = options.apply(GrpcGateway.builder(backend.address()).bindAddress("127.0.0.1").port(0)).build().start();
             channel = newChannel();
         }
@@ -321,6 +327,37 @@ class GatewayLimitsTest {
             assertTrue(ms >= 9_000, "closed by keepalive, not by something sooner: " + ms + " ms");
             rig.wellBehavedCallsWork();
         }
+    }
+
+    @Test
+    @Timeout(90)
+    void permitKeepAliveTimeDecidesWhetherAClientsPingsAreTooMany() throws Exception {
+        // gRPC raises a client's keepalive time below 10 s to 10 s, and its server forgives a ping that
+        // comes too soon before the next one closes the connection: this test takes about 35 s.
+        try (Rig strict = new Rig("unix", b -> b.permitKeepAliveTime(Duration.ofMinutes(1)));
+             Rig lenient = new Rig("tcp", b -> b.permitKeepAliveTime(Duration.ofSeconds(5)))) {
+            Started tooOften = Started.hold(pingingEveryTenSeconds(strict), CallOptions.DEFAULT);
+            Started permitted = Started.hold(pingingEveryTenSeconds(lenient), CallOptions.DEFAULT);
+            assertEquals("started", tooOften.first.get(5, TimeUnit.SECONDS));
+            assertEquals("started", permitted.first.get(5, TimeUnit.SECONDS));
+            long start = System.nanoTime();
+            Status end = tooOften.closed.get(75, TimeUnit.SECONDS);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.printf("a client pinging every 10 s (1 min permitted) lost its connection after %d ms: %s%n", ms, end);
+            assertTrue(String.valueOf(end.getDescription()).contains("too_many_pings"), end.toString());
+            assertTrue(ms >= 15_000, "closed for its pings, not by something sooner: " + ms + " ms");
+            // The same pings, where every 5 s is permitted, are fine: a third and a fourth go by.
+            await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(20)).until(() -> !permitted.closed.isDone());
+            strict.wellBehavedCallsWork();
+        }
+    }
+
+    /** A channel to the rig's gateway whose client PINGs every 10 s while a call is open (gRPC's least). */
+    private static ManagedChannel pingingEveryTenSeconds(Rig rig) {
+        ManagedChannel c = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", rig.gateway.port()).usePlaintext().keepAliveTime(10, TimeUnit.SECONDS).build();
+        rig.others.add(c);
+        return c;
     }
 
     @Test
