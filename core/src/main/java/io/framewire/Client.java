@@ -362,6 +362,8 @@ public final class Client implements AutoCloseable {
      * Where the connection stands. A client keeps at most one connection and makes it when a call needs
      * one: after the server closes it (or sends GOAWAY) the state is {@code IDLE} until the next call.
      *
+     * Any thread; it never waits (a requested connect runs on a virtual thread of its own).
+     *
      * @param requestConnection whether to start connecting, in the background, if the state is {@code IDLE}
      *        or {@code TRANSIENT_FAILURE} (a client does not retry by itself between calls)
      */
@@ -375,7 +377,7 @@ public final class Client implements AutoCloseable {
     /**
      * Runs {@code callback} once, on the client's callback executor, as soon as the connection state
      * differs from {@code source} (at once if it already does), as gRPC's
-     * {@code ManagedChannel.notifyWhenStateChanged} does.
+     * {@code ManagedChannel.notifyWhenStateChanged} does. Any thread; a callback that throws is logged.
      */
     public void whenConnectionStateLeaves(ConnectionState source, Runnable callback) {
         core.whenStateLeaves(Objects.requireNonNull(source, "source"), Objects.requireNonNull(callback, "callback"));

@@ -150,7 +150,7 @@ public final class FramewireChannel extends ManagedChannel {
         try {
             if (shutdown) {
                 if (source != ConnectivityState.SHUTDOWN) {
-                    w.fire();
+                    w.fireOnOwnThread();
                 }
                 return; // nothing leaves SHUTDOWN
             }
@@ -162,7 +162,10 @@ public final class FramewireChannel extends ManagedChannel {
                 w::fire);
     }
 
-    /** One notifyWhenStateChanged callback: run once, by the client's state change or the channel's shutdown. */
+    /**
+     * One notifyWhenStateChanged callback: run once, by the client's state change (on the client's
+     * callback executor) or the channel's shutdown (on a virtual thread of its own, never the caller's).
+     */
     private final class StateWatch {
         private final Runnable callback;
         private final AtomicBoolean fired = new AtomicBoolean();
@@ -171,9 +174,22 @@ public final class FramewireChannel extends ManagedChannel {
             this.callback = callback;
         }
 
+        /** On the client's callback executor: runs the callback here, unless it has run. */
         void fire() {
+            if (claim()) {
+                callback.run();
+            }
+        }
+
+        void fireOnOwnThread() {
+            if (claim()) {
+                Thread.ofVirtual().name("framewire-channel-state").start(callback);
+            }
+        }
+
+        private boolean claim() {
             if (!fired.compareAndSet(false, true)) {
-                return;
+                return false;
             }
             lock.lock();
             try {
@@ -181,7 +197,7 @@ public final class FramewireChannel extends ManagedChannel {
             } finally {
                 lock.unlock();
             }
-            Thread.ofVirtual().name("framewire-channel-state").start(callback);
+            return true;
         }
     }
 
@@ -195,7 +211,7 @@ public final class FramewireChannel extends ManagedChannel {
         } finally {
             lock.unlock();
         }
-        due.forEach(StateWatch::fire);
+        due.forEach(StateWatch::fireOnOwnThread);
         maybeTerminate();
         return this;
     }

@@ -180,6 +180,7 @@ final class FramewireClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (halfCloseCalled) {
             throw new IllegalStateException("halfClose already called");
         }
+        lastSentSize = -1; // a message that is not sent has no size for the tracers
         io.framewire.ClientCall<byte[], byte[]> c = call;
         if (c == null) {
             return; // ended before it started; the listener hears why
