@@ -41,6 +41,9 @@ public final class CompareReports {
                     new Column("p50 us", 5, false), new Column("p99 us", 4, false), new Column("calls/s", 1, true))),
             // variant... streams total per-stream slowest fastest messages
             new Table("streaming", "variant ", "msgs/s total", 6, "streams", List.of(new Column("msgs/s", 5, true))),
+            // variant... streams client server (CPU ns per message; absent from reports before 2026-12-07)
+            new Table("streaming", "CPU ns per msg ", "server", 3, "streams", List.of(
+                    new Column("client CPU ns/msg", 2, false), new Column("server CPU ns/msg", 1, false))),
             // variant... subs rounds published/s min/s avg/s total/s lost lost% gaps run-lost
             new Table("fan-out", "variant ", "published/s", 10, "subs", List.of(new Column("msgs/s per sub", 6, true))),
             // variant... subs rounds all publisher broker subscribers busy

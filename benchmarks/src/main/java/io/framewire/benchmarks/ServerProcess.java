@@ -52,6 +52,11 @@ final class ServerProcess implements AutoCloseable {
         return endpoint;
     }
 
+    /** The CPU time the server JVM has used so far, in nanoseconds, or -1 if it cannot be read ({@link ProcessCpu}). */
+    long cpuNanos() {
+        return jvm.cpuNanos();
+    }
+
     /** Kills the server at once; calls waiting on it fail. Used when a phase hangs. */
     void kill() {
         jvm.kill();

@@ -3,6 +3,7 @@ package io.framewire.benchmarks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,11 @@ final class StreamingProbe {
      *
      * @param perStream messages each stream received within the window
      * @param nanos the window's measured length
+     * @param clientCpuNanos CPU time the client's JVM (the harness) used within the window, -1 if unknown
+     * @param serverCpuNanos CPU time the server's JVM used within the window (the gateway's holds its
+     *        backend too), -1 if unknown
      */
-    record Result(long[] perStream, long nanos) {
+    record Result(long[] perStream, long nanos, long clientCpuNanos, long serverCpuNanos) {
         int streams() {
             return perStream.length;
         }
@@ -74,6 +78,21 @@ final class StreamingProbe {
         private double rate(long messages) {
             return messages * 1e9 / nanos;
         }
+
+        /** The client's CPU nanoseconds per message received, or -1 if unknown. */
+        double clientCpuPerMessage() {
+            return perMessage(clientCpuNanos);
+        }
+
+        /** The server's CPU nanoseconds per message received, or -1 if unknown. */
+        double serverCpuPerMessage() {
+            return perMessage(serverCpuNanos);
+        }
+
+        private double perMessage(long cpuNanos) {
+            long n = messages();
+            return cpuNanos < 0 || n == 0 ? -1 : (double) cpuNanos / n;
+        }
     }
 
     /** A stream the probe opened, with what its client has seen of it. */
@@ -89,8 +108,14 @@ final class StreamingProbe {
         }
     }
 
-    /** Runs {@code streams} endless streams of {@code size}-byte messages: warm-up, then a counted window. */
-    static Result measure(StreamClient client, int streams, int size, Duration warmup, Duration window) throws Exception {
+    /**
+     * Runs {@code streams} endless streams of {@code size}-byte messages: warm-up, then a counted window,
+     * at whose start and end the client's and the server's CPU time are read too.
+     *
+     * @param serverCpu the server JVM's CPU time so far in nanoseconds (-1 if unknown)
+     */
+    static Result measure(StreamClient client, int streams, int size, Duration warmup, Duration window,
+                          LongSupplier serverCpu) throws Exception {
         System.gc(); // the previous phase's garbage, collected now rather than during this one
         List<Open> open = new ArrayList<>(streams);
         Result result;
@@ -101,21 +126,31 @@ final class StreamingProbe {
             CompletableFuture<Object> anyEnd = CompletableFuture.anyOf(open.stream().map(o -> o.tally().end())
                     .toArray(CompletableFuture[]::new));
             runFor(warmup, anyEnd);
+            ProcessHandle self = ProcessHandle.current();
+            long clientCpu = ProcessCpu.nanos(self);
+            long serverCpuBefore = serverCpu.getAsLong();
             long[] before = counts(open);
             long start = System.nanoTime();
             runFor(window, anyEnd);
             long[] after = counts(open);
             long nanos = System.nanoTime() - start;
+            clientCpu = difference(clientCpu, ProcessCpu.nanos(self));
+            long serverCpuUsed = difference(serverCpuBefore, serverCpu.getAsLong());
             for (int i = 0; i < streams; i++) {
                 after[i] -= before[i];
             }
-            result = new Result(after, nanos);
+            result = new Result(after, nanos, clientCpu, serverCpuUsed);
         } catch (Exception | Error e) {
             stopAfterFailure(open, e);
             throw e;
         }
         stopAll(open);
         return result;
+    }
+
+    /** {@code after - before} of two CPU readings, or -1 if either could not be read. */
+    private static long difference(long before, long after) {
+        return before < 0 || after < 0 ? -1 : after - before;
     }
 
     /**

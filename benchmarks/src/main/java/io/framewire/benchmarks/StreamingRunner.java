@@ -58,10 +58,12 @@ final class StreamingRunner {
                     mostStreams, checkMessages));
             for (int streams : options.streams()) {
                 StreamingProbe.Result r = guarded(server, () -> StreamingProbe.measure(client, streams, MESSAGE_SIZE,
-                        options.streamWarmup(), options.streamDuration()));
+                        options.streamWarmup(), options.streamDuration(), server::cpuNanos));
                 results.put(r);
-                progress(variant, String.format(Locale.ROOT, "%3d stream%s %,12.0f msgs/s  (%,.0f per stream; %,d messages in %.2f s)",
-                        streams, streams == 1 ? " " : "s", r.perSecond(), r.perStreamMean(), r.messages(), r.nanos() / 1e9));
+                progress(variant, String.format(Locale.ROOT, "%3d stream%s %,12.0f msgs/s  (%,.0f per stream; %,d messages in %.2f s;"
+                                + " CPU ns per message: client %s, server %s)",
+                        streams, streams == 1 ? " " : "s", r.perSecond(), r.perStreamMean(), r.messages(), r.nanos() / 1e9,
+                        StreamingTable.cpu(r.clientCpuPerMessage()), StreamingTable.cpu(r.serverCpuPerMessage())));
             }
         } catch (Exception | Error e) {
             results.failed(e);

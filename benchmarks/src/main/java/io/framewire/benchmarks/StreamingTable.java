@@ -30,6 +30,7 @@ final class StreamingTable {
                 out.println(figures(r, streams));
             }
         }
+        printCpu(out);
         out.println();
         out.printf(Locale.ROOT, "%-42s %7s %8s%n", "ratio of msgs/s (higher is better)", "streams", "value");
         List<StreamingResults> framewire = bySystem("framewire");
@@ -85,6 +86,30 @@ final class StreamingTable {
         }
         return String.format(Locale.ROOT, "%-22s %7d %,14.0f %,14.0f %,12.0f %,12.0f %,12d", r.variant(), streams,
                 m.perSecond(), m.perStreamMean(), m.perStreamMin(), m.perStreamMax(), m.messages());
+    }
+
+    /**
+     * CPU time per message received, of the client's JVM and of the server's, over the counted window:
+     * it barely depends on how fast a shared machine happens to be, so it tells where a pipeline's cost
+     * is when rates scatter. The gateway's server JVM holds the gateway and its Framewire backend.
+     */
+    private void printCpu(PrintStream out) {
+        out.println();
+        out.printf(Locale.ROOT, "%-22s %7s %10s %10s%n", "CPU ns per msg", "streams", "client", "server");
+        for (int streams : options.streams()) {
+            for (StreamingResults r : results) {
+                StreamingProbe.Result m = r.get(streams);
+                out.printf(Locale.ROOT, "%-22s %7d %10s %10s%n", r.variant(), streams,
+                        m == null ? "-" : cpu(m.clientCpuPerMessage()), m == null ? "-" : cpu(m.serverCpuPerMessage()));
+            }
+        }
+        out.printf(Locale.ROOT, "  client: the harness JVM; server: the server JVM (the gateway's holds its backend too); from %s%n",
+                ProcessCpu.source());
+    }
+
+    /** CPU nanoseconds per message as shown, or "n/a" when the JDK could not read a process's CPU time. */
+    static String cpu(double nanosPerMessage) {
+        return nanosPerMessage < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", nanosPerMessage);
     }
 
     private List<StreamingResults> bySystem(String system) {
