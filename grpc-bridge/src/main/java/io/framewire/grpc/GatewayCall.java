@@ -361,15 +361,23 @@ final class GatewayCall {
         }
     }
 
-    /** The task on the event loop: runs the Framewire side's events in order, up to {@link #EVENTS_PER_TASK}. */
+    /**
+     * The task on the event loop: runs the Framewire side's events in order, up to
+     * {@link #EVENTS_PER_TASK}. The messages' flow control is settled once per run of them
+     * ({@link #responsesSent}), not per message: asking the backend for more may deliver more at once,
+     * which this task then runs too.
+     */
     private void runToGrpc() {
+        int sent = 0;
         for (int n = 0; ; n++) {
-            Object next;
+            Object next = null;
             lock.lock();
             try {
-                next = n == EVENTS_PER_TASK ? null : toGrpcEvents.pollFirst();
-                if (next == null) {
-                    toGrpcScheduled = n == EVENTS_PER_TASK && !toGrpcEvents.isEmpty();
+                if (n < EVENTS_PER_TASK) {
+                    next = toGrpcEvents.pollFirst();
+                }
+                if (next == null && sent == 0) {
+                    toGrpcScheduled = !toGrpcEvents.isEmpty(); // left only past EVENTS_PER_TASK
                     if (!toGrpcScheduled) {
                         return;
                     }
@@ -377,24 +385,45 @@ final class GatewayCall {
             } finally {
                 lock.unlock();
             }
-            if (next == null) {
+            if (next instanceof byte[] message) {
+                sent += sendResponse(message) ? 1 : 0;
+                continue;
+            }
+            if (next == null && sent == 0) {
                 runToGrpcOnLoop(); // the rest after the loop's other work
                 return;
             }
-            handle(next);
+            responsesSent(sent); // before a header or close event, and whenever the queue runs dry
+            sent = 0;
+            if (next != null) {
+                ((Runnable) next).run();
+            }
         }
     }
 
     private void handle(Object event) {
         if (event instanceof byte[] message) {
-            sendResponse(message);
+            if (sendResponse(message)) {
+                responsesSent(1);
+            }
         } else {
             ((Runnable) event).run();
         }
     }
 
-    /** A response message from the backend, on the gRPC call's event loop. */
-    private void sendResponse(byte[] message) {
+    /** {@code n} response messages were handed to gRPC: what gRPC has sent goes back to the budget, and more is asked for. */
+    private void responsesSent(int n) {
+        if (n == 0) {
+            return;
+        }
+        if (grpc.isReady()) {
+            releaseQueuedResponses();
+        }
+        responses.delivered(n);
+    }
+
+    /** A response message from the backend, on the gRPC call's event loop; whether gRPC took it. */
+    private boolean sendResponse(byte[] message) {
         lock.lock();
         try {
             responsesQueued += message.length;
@@ -408,12 +437,9 @@ final class GatewayCall {
             grpc.sendMessage(message);
         } catch (RuntimeException e) {
             cancelBackend(e); // the gRPC call is gone (cancelled, or its client disconnected)
-            return;
+            return false;
         }
-        if (grpc.isReady()) {
-            releaseQueuedResponses();
-        }
-        responses.delivered();
+        return true;
     }
 
     private void cancelBackend(RuntimeException why) {
