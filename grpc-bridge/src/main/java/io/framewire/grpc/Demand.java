@@ -140,11 +140,14 @@ final class Demand {
 
     /** A message from the source has been handed to the sink. */
     void delivered() {
+        delivered(1);
+    }
+
+    /** {@code n} messages from the source have been handed to the sink: one round of the lock for all. */
+    void delivered(int n) {
         lock.lock();
         try {
-            if (outstanding > 0) {
-                outstanding--;
-            }
+            outstanding = Math.max(0, outstanding - n);
         } finally {
             lock.unlock();
         }

@@ -37,11 +37,7 @@ final class EventLoopBursts {
         if (open.get() != null) {
             return;
         }
-        Optional<EventExecutor> loop = loopOfThread.get();
-        if (loop == null) {
-            loop = findLoop();
-            loopOfThread.set(loop);
-        }
+        Optional<EventExecutor> loop = currentLoop();
         if (loop.isEmpty()) {
             return;
         }
@@ -57,6 +53,16 @@ final class EventLoopBursts {
     private void release(Client.WriteHold hold) {
         open.remove();
         hold.close();
+    }
+
+    /** The gateway's event loop this thread runs; empty on any other thread. */
+    Optional<EventExecutor> currentLoop() {
+        Optional<EventExecutor> loop = loopOfThread.get();
+        if (loop == null) {
+            loop = findLoop();
+            loopOfThread.set(loop);
+        }
+        return loop;
     }
 
     private Optional<EventExecutor> findLoop() {
