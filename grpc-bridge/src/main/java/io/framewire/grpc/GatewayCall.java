@@ -329,10 +329,11 @@ final class GatewayCall {
     /**
      * Runs a Framewire-side event (a response message, or its headers or close as a Runnable) on the gRPC
      * call's event loop, after those before it. Events that come while one task is due or running run in
-     * that task, so the messages of one read of the backend's connection are written to the gRPC
-     * connection as one flush, not one each: gRPC flushes after every message it is given, on its event
-     * loop at once when it is given them elsewhere (measured, 64 B server streaming: the gateway's JVM
-     * spent about twice grpc-direct's server CPU per message, most of it in flushes of one message).
+     * that task: gRPC then flushes what the task gave it once, after the task (a message given from
+     * another thread costs a queued write and a flush request on the loop each), and the task settles
+     * the messages' flow control once ({@link #responsesSent}). Measured (64 B server streaming,
+     * {@code benchmarks/compare.sh}, 3 alternating runs): the gateway JVM's CPU per message 0.86x and 0.90x
+     * with a gRPC client that requests ahead, within noise with the stub's one-at-a-time requests.
      */
     private void toGrpc(Object event) {
         if (loop == null) {
