@@ -9,8 +9,9 @@
 # install), then runs the two harnesses alternately, base then current, N rounds (default 2), with
 # the same arguments, each run's output in a file of its own. Last it prints the key figures side by
 # side (benchmarks/compare/CompareReports.java): unary p50, p99 and calls/s per system, transport and
-# payload; streaming msgs/s per variant and streams; fan-out msgs/s per subscriber and CPU ns per
-# message per variant and subscribers; each the median over the rounds, with the ratio current/base.
+# payload; streaming msgs/s and client and server CPU ns per message per variant and streams; fan-out
+# msgs/s per subscriber and CPU ns per message per variant and subscribers; each the median over the
+# rounds, with the ratio current/base.
 # The worktree is removed at the end, whatever happens; the outputs stay (the last line says where).
 #
 # Environment: COMPARE_OUT=DIR keeps the outputs there instead of a fresh temporary directory.

@@ -17,9 +17,10 @@ import java.util.Map;
  *
  * <p>Parses the closing tables as {@code ReportTable}, {@code StreamingTable} and {@code FanoutTable}
  * print them (their header lines, then a row a line up to a blank line), from the right, since labels
- * hold spaces: unary p50, p99 and calls/s per system, transport and payload; streaming msgs/s per
- * variant and streams; fan-out messages/s per subscriber (mean) and CPU ns per message (all processes)
- * per variant and subscribers. A failed row ({@code -}) is left out of its build's runs.
+ * hold spaces: unary p50, p99 and calls/s per system, transport and payload; streaming msgs/s, and
+ * the client's and the server's CPU ns per message, per variant and streams; fan-out messages/s per
+ * subscriber (mean) and CPU ns per message (all processes) per variant and subscribers. A failed row
+ * ({@code -}) is left out of its build's runs; a table a report lacks (an older build's) gives no figures.
  *
  * <p>A single-file program, run by {@code compare.sh} with any java 17+ on the PATH:
  * {@code java CompareReports.java --base b1.txt b2.txt --current c1.txt c2.txt}.
