@@ -10,6 +10,7 @@ import io.framewire.protocol.Metadata;
 import io.grpc.Context;
 import io.grpc.ServerCall;
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
+import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -33,6 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * share of the gateway's memory budget, which goes back when the gRPC call ends, however it ends.
  */
 final class GatewayCall {
+    private static final System.Logger LOG = System.getLogger(GatewayCall.class.getName());
+
     /**
      * The most Framewire-side events one task on the event loop runs before it lets the loop's other
      * work go first (it queues itself again for the rest).
@@ -356,9 +359,32 @@ final class GatewayCall {
 
     private void runToGrpcOnLoop() {
         try {
-            loop.execute(this::runToGrpc);
+            loop.execute(this::runToGrpcTask);
         } catch (RejectedExecutionException e) { // the loop is shutting down: the call ends with it
+            runToGrpcTask();
+        }
+    }
+
+    /**
+     * {@link #runToGrpc} as a task: an event that throws what its own handling does not expect ends this
+     * call on both sides, instead of leaving its later events queued behind a task that never comes.
+     */
+    private void runToGrpcTask() {
+        try {
             runToGrpc();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "forwarding a response of " + grpc.getMethodDescriptor().getFullMethodName()
+                    + " to its gRPC client failed; the call is cancelled", e);
+            cancelBackend(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+            try {
+                grpc.close(io.grpc.Status.INTERNAL.withDescription("the gateway failed to forward a response"),
+                        new io.grpc.Metadata());
+            } catch (RuntimeException closed) {
+                // closed or cancelled already: its client has a status
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
         }
     }
 
