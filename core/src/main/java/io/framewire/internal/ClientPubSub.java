@@ -42,6 +42,12 @@ final class ClientPubSub {
     private final Map<String, CompletableFuture<Message>> requests = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     private final ReentrantLock inboxLock = new ReentrantLock();
+    /**
+     * The topic last published to, already checked: a publisher sends to the same few topics over and
+     * over, and checking one costs a pass over its characters per message. Strings are immutable and
+     * safe to share, so a racing reader sees an older checked topic or this one, either valid.
+     */
+    private String checkedTopic;
     private volatile ClientSubscription inbox;
 
     ClientPubSub(ClientCore core) {
@@ -53,7 +59,9 @@ final class ClientPubSub {
     /** Publishes; with {@code ack} returns a future of the broker's answer, otherwise null. */
     CompletableFuture<Status> publish(String topic, String replyTo, Metadata metadata, byte[] data, Deadline deadline,
                                       boolean ack) {
-        Topics.checkTopic(topic);
+        if (topic != checkedTopic) {
+            checkedTopic = Topics.checkTopic(topic);
+        }
         if (!replyTo.isEmpty()) {
             Topics.checkTopic(replyTo);
         }
@@ -66,7 +74,8 @@ final class ClientPubSub {
         }
         Frame.Publish frame = new Frame.Publish(ackId, topic, replyTo, metadata, data);
         // Its DELIVER is 8 bytes longer (the sequence number), and must fit a subscriber's frame too.
-        int length = FrameEncoder.encodedLength(frame) - 4 + FrameLayout.DELIVER_OVERHEAD;
+        int encoded = FrameEncoder.encodedLength(frame);
+        int length = encoded - 4 + FrameLayout.DELIVER_OVERHEAD;
         int max = s.peerSettings().maxFrameSize();
         if (length > max) {
             throw Status.of(StatusCode.RESOURCE_EXHAUSTED, "a publish of " + data.length + " bytes to '" + topic
@@ -85,7 +94,7 @@ final class ClientPubSub {
         try {
             // Wait while the connection's queue is full: the publisher slows to what the connection takes.
             s.out.awaitRoomLocked(s.publishes, Long.MAX_VALUE, until);
-            queued = s.out.enqueueLocked(s.publishes, frame, null);
+            queued = s.out.enqueueLocked(s.publishes, frame, null, encoded);
             inline = s.out.writeInlineLocked(s.publishes, s.mayWrite());
             startWriter = s.out.claimWriterLocked();
         } catch (InterruptedException e) {

@@ -228,7 +228,11 @@ final class ClientSubscription implements Subscription {
             lock.unlock();
         }
         if (grant > 0) {
-            s.replyFromAnyThread(new Frame.Credit(id, true, (int) grant));
+            // A pulled subscription's credit goes back on the application's thread, in its next(), which
+            // may block anyway: written by that thread itself when the connection lets it (Outbound.
+            // startWriter), not by a writer thread started for one frame. A listener's callbacks run on
+            // an executor of the application's choice, which must not be made to write.
+            s.replyFromThisThread(new Frame.Credit(id, true, (int) grant), listener == null && s.mayWrite());
         }
     }
 

@@ -71,6 +71,8 @@ final class InboundPublishes implements Wakeups.Owed {
      */
     private int listHint = 16;
     private boolean metadataWarned;
+    /** The topic of the last publish that passed {@link #check}: reader thread only. */
+    private String checkedTopic;
 
     // Guarded by lock.
     private final ReentrantLock lock = new ReentrantLock();
@@ -147,7 +149,12 @@ final class InboundPublishes implements Wakeups.Owed {
     }
 
     private Status check(Frame.Publish p) {
-        String problem = Topics.problem(p.topic(), false);
+        // The decoder hands the same String for the same topic bytes (FrameParser.Strings), so a
+        // publisher's steady topic is checked once, not per message.
+        String problem = p.topic() == checkedTopic ? null : Topics.problem(p.topic(), false);
+        if (problem == null) {
+            checkedTopic = p.topic();
+        }
         if (problem == null && !p.replyTo().isEmpty() && Topics.problem(p.replyTo(), false) != null) {
             problem = "invalid reply-to topic '" + Topics.shortened(p.replyTo()) + "'";
         }

@@ -205,12 +205,24 @@ final class Outbound {
      * The caller calls {@link #flush} after releasing the lock.
      */
     boolean enqueueLocked(SendQueue q, Frame frameOrNull, byte[] messageOrNull) {
+        return enqueueLocked(q, frameOrNull, messageOrNull, -1);
+    }
+
+    /**
+     * As {@link #enqueueLocked(SendQueue, Frame, byte[])}, for a frame whose encoded length the caller
+     * has computed already ({@code frameLength}; -1 if not).
+     */
+    boolean enqueueLocked(SendQueue q, Frame frameOrNull, byte[] messageOrNull, int frameLength) {
         if (closed || closeAfterFlush || q.discarded) {
             return false;
         }
         long before = q.queuedBytes;
         if (frameOrNull != null) {
-            q.addFrame(frameOrNull);
+            if (frameLength < 0) {
+                q.addFrame(frameOrNull);
+            } else {
+                q.addFrame(frameOrNull, frameLength);
+            }
         } else {
             q.addMessage(messageOrNull);
         }

@@ -49,6 +49,13 @@ final class SendQueue extends OutboundSource {
     private final boolean framesSpendCredit;
 
     private final ArrayDeque<Object> items = new ArrayDeque<>();
+    /**
+     * The encoded sizes of the frames in {@link #items}, in their order (messages have none): a frame is
+     * sized once, when it is queued, not again when the writer takes it. A ring, grown by doubling.
+     */
+    private int[] frameSizes = new int[8];
+    private int sizesHead;
+    private int sizesCount;
 
     SendQueue(long initialWindow) {
         this(initialWindow, false);
@@ -70,8 +77,31 @@ final class SendQueue extends OutboundSource {
     }
 
     void addFrame(Frame frame) {
+        addFrame(frame, FrameEncoder.encodedLength(frame));
+    }
+
+    /** Queues {@code frame}, whose {@link FrameEncoder#encodedLength} the caller has just computed. */
+    void addFrame(Frame frame, int encodedLength) {
+        if (sizesCount == frameSizes.length) {
+            int[] grown = new int[frameSizes.length * 2];
+            for (int i = 0; i < sizesCount; i++) {
+                grown[i] = frameSizes[(sizesHead + i) & (frameSizes.length - 1)];
+            }
+            frameSizes = grown;
+            sizesHead = 0;
+        }
+        frameSizes[(sizesHead + sizesCount) & (frameSizes.length - 1)] = encodedLength;
+        sizesCount++;
         items.add(frame);
-        queuedBytes += FrameEncoder.encodedLength(frame);
+        queuedBytes += encodedLength;
+    }
+
+    /** Takes the size of the frame at the head of {@link #items}, which is being taken too. */
+    private int pollFrameSize() {
+        int n = frameSizes[sizesHead];
+        sizesHead = (sizesHead + 1) & (frameSizes.length - 1);
+        sizesCount--;
+        return n;
     }
 
     void addMessage(byte[] data) {
@@ -82,6 +112,8 @@ final class SendQueue extends OutboundSource {
     /** Drops everything queued; returns the bytes dropped. */
     long clear() {
         items.clear();
+        sizesHead = 0;
+        sizesCount = 0;
         long dropped = queuedBytes;
         queuedBytes = 0;
         return dropped;
@@ -120,7 +152,7 @@ final class SendQueue extends OutboundSource {
                 if (framesSpendCredit && (window <= 0 || data >= dataQuantum)) {
                     break; // waits for publish credit, or takes turns
                 }
-                int n = FrameEncoder.encodedLength(f);
+                int n = pollFrameSize();
                 if (framesSpendCredit) {
                     int payload = n - FrameLayout.HEADER_LENGTH;
                     window -= payload;

@@ -340,7 +340,15 @@ abstract class Session {
 
     /** As {@link #reply}, from any thread: closes the connection rather than throw. */
     final void replyFromAnyThread(Frame answer) {
-        if (!out.sendControl(answer, false) && !out.isClosed()) {
+        replyFromThisThread(answer, false);
+    }
+
+    /**
+     * As {@link #replyFromAnyThread}, written by the calling thread itself if {@code mayWrite} and the
+     * connection lets it ({@link Outbound#startWriter}): for a thread that may block on the socket.
+     */
+    final void replyFromThisThread(Frame answer, boolean mayWrite) {
+        if (!out.sendControl(answer, mayWrite) && !out.isClosed()) {
             failConnection(ErrorCode.ENHANCE_YOUR_CALM, "the peer sends requests but does not read the answers ("
                     + config.maxControlBytes() + " bytes of them wait)");
         }

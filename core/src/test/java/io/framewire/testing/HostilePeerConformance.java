@@ -282,6 +282,25 @@ public abstract class HostilePeerConformance extends TransportFixture {
     }
 
     @Test
+    void aPublishToAnInvalidTopicIsRefusedWhateverCameBefore() throws Exception {
+        // The broker checks a topic it has just passed only once; an invalid one must still be refused
+        // each time, between valid ones, on the same connection.
+        RawPeer peer = rawPeer(server).handshake();
+        String[] topics = {"a.b", "a..b", "a.b", "a..b", "a.*", "a.b"};
+        for (int i = 0; i < topics.length; i++) {
+            peer.send(new Frame.Publish(i + 1, topics[i], "", Metadata.EMPTY, new byte[] {1}));
+        }
+        for (int i = 0; i < topics.length; i++) {
+            Frame.Ack ack = (Frame.Ack) peer.readFrame().orElseThrow();
+            assertEquals(i + 1, ack.ackId());
+            boolean valid = topics[i].equals("a.b");
+            assertEquals(valid, ack.code() != io.framewire.protocol.StatusCode.INVALID_ARGUMENT,
+                    "topic '" + topics[i] + "': " + ack.code() + " " + ack.message());
+        }
+        serverStillServesWith(2);
+    }
+
+    @Test
     void subscriptionsBeyondTheServersLimitAreRefused() throws Exception {
         RawPeer peer = rawPeer(server).handshake();
         for (int id = 1; id <= 4; id++) {

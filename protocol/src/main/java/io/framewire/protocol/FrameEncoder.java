@@ -245,13 +245,23 @@ public final class FrameEncoder {
         int chars = s.length();
         int at = dst.position();
         if (chars <= 0xFFFF && dst.remaining() >= 2 + chars) {
-            dst.position(at + 2);
             int i = 0;
-            for (char c; i < chars && (c = s.charAt(i)) < 0x80; i++) {
-                dst.put((byte) c);
+            if (dst.hasArray()) {
+                // Straight into the array: a ByteBuffer.put per byte checks and moves the position each time.
+                byte[] a = dst.array();
+                int base = dst.arrayOffset() + at + 2;
+                for (char c; i < chars && (c = s.charAt(i)) < 0x80; i++) {
+                    a[base + i] = (byte) c;
+                }
+            } else {
+                dst.position(at + 2);
+                for (char c; i < chars && (c = s.charAt(i)) < 0x80; i++) {
+                    dst.put((byte) c);
+                }
             }
             if (i == chars) {
                 dst.putShort(at, (short) chars);
+                dst.position(at + 2 + chars);
                 return;
             }
             dst.position(at);

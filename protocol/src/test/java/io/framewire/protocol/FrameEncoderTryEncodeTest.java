@@ -66,6 +66,26 @@ class FrameEncoderTryEncodeTest {
     }
 
     @Test
+    void writesTheSameIntoPartOfALargerArrayAndIntoADirectBuffer() {
+        for (Frame f : frames()) {
+            byte[] expected = FrameEncoder.encode(f);
+            byte[] backing = new byte[expected.length + 200_020];
+            ByteBuffer slice = ByteBuffer.wrap(backing, 7, backing.length - 7).slice(); // array offset 7
+            slice.position(5);
+            assertTrue(FrameEncoder.tryEncode(f, slice), f.type().toString());
+            assertEquals(5 + expected.length, slice.position(), f.type().toString());
+            assertArrayEquals(expected, Arrays.copyOfRange(backing, 12, 12 + expected.length), f.type().toString());
+
+            ByteBuffer direct = ByteBuffer.allocateDirect(expected.length + 200_000);
+            direct.position(3);
+            assertTrue(FrameEncoder.tryEncode(f, direct), f.type().toString());
+            byte[] written = new byte[direct.position() - 3];
+            direct.get(3, written);
+            assertArrayEquals(expected, written, f.type().toString());
+        }
+    }
+
+    @Test
     void writesNothingWhereItMightNotFit() {
         for (Frame f : frames()) {
             int length = FrameEncoder.encodedLength(f);
