@@ -205,12 +205,13 @@ final class Outbound {
      * The caller calls {@link #flush} after releasing the lock.
      */
     boolean enqueueLocked(SendQueue q, Frame frameOrNull, byte[] messageOrNull) {
-        return enqueueLocked(q, frameOrNull, messageOrNull, -1);
+        return enqueueLocked(q, frameOrNull, messageOrNull,
+                frameOrNull == null ? 0 : FrameEncoder.encodedLength(frameOrNull));
     }
 
     /**
-     * As {@link #enqueueLocked(SendQueue, Frame, byte[])}, for a frame whose encoded length the caller
-     * has computed already ({@code frameLength}; -1 if not).
+     * As {@link #enqueueLocked(SendQueue, Frame, byte[])}, for a caller that has just computed the
+     * frame's {@link FrameEncoder#encodedLength} ({@code frameLength}; ignored for a message).
      */
     boolean enqueueLocked(SendQueue q, Frame frameOrNull, byte[] messageOrNull, int frameLength) {
         if (closed || closeAfterFlush || q.discarded) {
@@ -218,11 +219,7 @@ final class Outbound {
         }
         long before = q.queuedBytes;
         if (frameOrNull != null) {
-            if (frameLength < 0) {
-                q.addFrame(frameOrNull);
-            } else {
-                q.addFrame(frameOrNull, frameLength);
-            }
+            q.addFrame(frameOrNull, frameLength);
         } else {
             q.addMessage(messageOrNull);
         }
