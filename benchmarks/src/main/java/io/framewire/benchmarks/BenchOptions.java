@@ -17,7 +17,9 @@ import java.util.function.Function;
  * The harness's run parameters, parsed from {@code --name=value} arguments.
  *
  * @param scenarios which scenarios run (in the order unary, streaming, fan-out)
- * @param warmup how long each unary phase runs before it is measured, and how long each system is loaded first
+ * @param warmup how long each unary phase runs before it is measured, and how long each system is loaded first at least
+ * @param warmupMost how long a system's first load, and a streaming phase's warm-up, may go on while a JVM's JIT
+ *        compilers are still busy ({@link JitWarmup}); at or below their least, they last their least
  * @param duration how long each unary phase is measured
  * @param systems the unary and streaming systems to run, in order
  * @param transports the transports each unary system runs over, in order (streaming is TCP only)
@@ -27,7 +29,7 @@ import java.util.function.Function;
  * @param fwHandler where the Framewire server of the {@code framewire} system runs the unary echo handler
  * @param gwHandler where the Framewire server behind the gateway ({@code gateway} system) runs it
  * @param streams concurrent streams on one connection in the streaming phases, one phase per entry
- * @param streamWarmup how long the streams of a streaming phase run before they are counted
+ * @param streamWarmup how long the streams of a streaming phase run at least before they are counted
  * @param streamDuration the window in which a streaming phase counts the messages received
  * @param grpcAhead messages the manual-flow-control gRPC client keeps requested per stream
  * @param fanoutSystems the fan-out variants to run, in order
@@ -37,7 +39,7 @@ import java.util.function.Function;
  * @param fanoutDuration the window in which a fan-out phase counts the messages received
  * @param fanoutRounds fan-out rounds per number of subscribers, each a phase per variant (the table takes medians)
  */
-record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration, List<String> systems,
+record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration warmupMost, Duration duration, List<String> systems,
                     List<Transport> transports, List<Integer> payloads, int outstanding,
                     TcpOptions.ReaderThreads reader, ExecutionMode fwHandler, ExecutionMode gwHandler,
                     List<Integer> streams, Duration streamWarmup, Duration streamDuration, int grpcAhead,
@@ -71,7 +73,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     static final int MAX_ROUNDS = 20;
 
     static final String USAGE = """
-            usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS]
+            usage: Harness [--scenarios=unary,streaming,fanout] [--duration=SECONDS] [--warmup=SECONDS] [--warmup-most=SECONDS]
                            [--systems=framewire,raw,grpc,grpc-direct,gateway] [--transports=tcp,unix,udp] [--payloads=64,4096]
                            [--outstanding=32] [--reader=auto|virtual|platform] [--fw-handler=virtual|inline] [--gw-handler=inline|virtual]
                            [--streams=1,8] [--stream-warmup=SECONDS] [--stream-duration=SECONDS] [--grpc-ahead=4096]
@@ -80,6 +82,10 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --scenarios        which scenarios to run (default unary,streaming,fanout)
               --duration         seconds each unary phase is measured (default 6)
               --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
+              --warmup-most      seconds a system's first load and a streaming phase's warm-up may go on while the client's
+                                 or the server's JIT compilers are busy: past their least (--warmup, --stream-warmup) they
+                                 go on in 1 s slices until one in which each JVM's compiler threads used at most 5% of a
+                                 CPU (default 30; Linux only; at or below the least, they last their least)
               --systems          unary and streaming systems to run, in this order (default framewire,raw,grpc; raw has no streams).
                                  Also known: grpc-direct (gRPC-Java with directExecutor on both sides, async calls) and
                                  gateway (the same gRPC client -> the gRPC bridge's GrpcGateway -> Framewire over AF_UNIX),
@@ -92,7 +98,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
               --gw-handler       the same for the Framewire server behind the gateway (default inline, as
                                  grpc-direct's handler runs on gRPC's event loop with directExecutor)
               --streams          concurrent server streams on one connection, one streaming phase each (default 1,8)
-              --stream-warmup    seconds a streaming phase's streams run before they are counted (default 3)
+              --stream-warmup    seconds a streaming phase's streams run at least before they are counted (default 3)
               --stream-duration  seconds in which a streaming phase counts the messages received (default 5)
               --grpc-ahead       messages the "grpc ahead" streaming client keeps requested per stream (default 4096:
                                  Framewire's default stream window, 256 KiB, in 64-byte messages)
@@ -105,7 +111,8 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                                  in an order that rotates by one each round; the table reports medians (default 3, 1..20)
             With the defaults the unary scenario takes about 4.5 minutes, the streaming one about 1 minute and the
             fan-out one about 3.5 minutes (18 phases of about 11 s: 3 rounds of 3 variants, for 1 and 4 subscribers);
-            grpc-direct and gateway add about 3 minutes of unary and 1.5 of streaming.""";
+            grpc-direct and gateway add about 3 minutes of unary and 1.5 of streaming. Warm-ups that wait for the JIT
+            add to these: a gRPC or gateway system's first load lasted 12 to 22 s on 2 CPUs.""";
 
     /**
      * Parses the arguments over the defaults.
@@ -126,6 +133,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
     private static final class Builder {
         private Set<Scenario> scenarios = EnumSet.allOf(Scenario.class);
         private Duration warmup = Duration.ofSeconds(3);
+        private Duration warmupMost = Duration.ofSeconds(30);
         private Duration duration = Duration.ofSeconds(6);
         private List<String> systems = DEFAULT_SYSTEMS;
         private List<Transport> transports = List.of(Transport.TCP, Transport.UNIX);
@@ -150,6 +158,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
                 case "scenarios" -> scenarios = scenarioSet(value);
                 case "duration" -> duration = seconds(name, value, 1);
                 case "warmup" -> warmup = seconds(name, value, 0);
+                case "warmup-most" -> warmupMost = seconds(name, value, 0);
                 case "systems" -> systems = systemList(value);
                 case "transports" -> transports = enumList(name, value, Transport::fromArg);
                 case "payloads" -> payloads = integerList(name, value, 1, MAX_PAYLOAD);
@@ -172,7 +181,7 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration duration,
         }
 
         BenchOptions build() {
-            return new BenchOptions(Set.copyOf(scenarios), warmup, duration, systems, transports, payloads, outstanding,
+            return new BenchOptions(Set.copyOf(scenarios), warmup, warmupMost, duration, systems, transports, payloads, outstanding,
                     reader, fwHandler, gwHandler, streams, streamWarmup, streamDuration, grpcAhead,
                     fanoutSystems, subscribers, fanoutSize, fanoutWarmup, fanoutDuration, fanoutRounds);
         }

@@ -125,6 +125,11 @@ final class ChildJvm implements AutoCloseable {
         return ProcessCpu.nanos(process.toHandle());
     }
 
+    /** The CPU time the child's JIT compiler threads have used so far, in nanoseconds ({@link JitCpu}), or -1 if it cannot be read. */
+    long jitNanos() {
+        return JitCpu.nanos(process.pid());
+    }
+
     /** Kills the child at once. Used when a phase hangs. */
     void kill() {
         process.destroyForcibly();

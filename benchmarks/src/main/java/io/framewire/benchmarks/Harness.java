@@ -188,9 +188,10 @@ public final class Harness {
     }
 
     private static void printUnaryHeader(BenchOptions o, SocketDirectory sockets) {
-        System.out.printf(Locale.ROOT, "  unary       per system and transport: %d s of load to warm both JVMs, then per payload latency and%n"
-                + "              throughput, each %d s unmeasured warm-up + %d s measured%n",
-                o.warmup().toSeconds(), o.warmup().toSeconds(), o.duration().toSeconds());
+        System.out.printf(Locale.ROOT, "  unary       per system and transport: %s of load to warm both JVMs, then per payload latency and%n"
+                + "              throughput, each %s unmeasured warm-up + %d s measured%n",
+                warmupRule(o.warmup(), o), o.warmupMost().compareTo(o.warmup()) > 0
+                        ? "the same rule of" : o.warmup().toSeconds() + " s", o.duration().toSeconds());
         System.out.printf(Locale.ROOT, "  transports  %s%s%n",
                 o.transports().stream().map(Transport::description).collect(Collectors.joining(", ")),
                 o.transports().contains(Transport.UNIX) ? "; socket files in " + sockets.directory() + ", removed at the end" : "");
@@ -204,13 +205,13 @@ public final class Harness {
         int mostStreams = o.streams().stream().max(Integer::compare).orElseThrow();
         System.out.printf(Locale.ROOT, "  streaming   over TCP loopback, server streaming of %s messages, server -> client. Per system a fresh server JVM; per variant%n"
                 + "              one connection: first %d streams of %,d messages each must all end OK; then per stream count%n"
-                + "              (%s) that many streams on the connection ask for endless messages, run %d s unmeasured,%n"
+                + "              (%s) that many streams on the connection ask for endless messages, run %s unmeasured,%n"
                 + "              and the messages each stream's client receives in the next %d s are counted (counters read at%n"
                 + "              the window's start and end); then the streams are cancelled and must end CANCELLED.%n"
                 + "              Every message is checked: length, sequence number in its stream, closing byte%n",
                 ReportTable.size(StreamingRunner.MESSAGE_SIZE), mostStreams, StreamingRunner.checkMessages(mostStreams),
                 o.streams().stream().map(String::valueOf).collect(Collectors.joining(", ")),
-                o.streamWarmup().toSeconds(), o.streamDuration().toSeconds());
+                warmupRule(o.streamWarmup(), o), o.streamDuration().toSeconds());
         System.out.printf(Locale.ROOT, "  flow ctrl   framewire: the handler's call.send blocks while the client's window is full (default windows:%n"
                 + "              %d KiB per stream, %d MiB per connection), and the client returns credit as it consumes messages;%n"
                 + "              grpc: the server sends only while isReady() and resumes in its onReady handler; the client asks%n"
@@ -246,5 +247,14 @@ public final class Harness {
                     + "              payload); PUB drops silently for a subscriber whose pipe is full%n",
                     JeromqFanout.version(), JeromqFanout.describeDefaults());
         }
+    }
+
+    /** A warm-up's rule, for the header: at least {@code least}, then on while a JIT compiler is busy. */
+    private static String warmupRule(java.time.Duration least, BenchOptions o) {
+        long s = least.toSeconds();
+        long most = o.warmupMost().toSeconds();
+        return most <= s ? s + " s"
+                : String.format(Locale.ROOT, "at least %d s and on, up to %d s, until a second in which neither JVM's JIT%n"
+                        + "              compilers used more than %.0f%% of a CPU,", s, most, JitWarmup.QUIET * 100);
     }
 }

@@ -1,6 +1,8 @@
 package io.framewire.benchmarks;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -18,11 +20,11 @@ final class LatencyProbe {
 
     private LatencyProbe() {}
 
-    /** Latency figures in microseconds. */
-    record Result(long calls, double p50, double p99, double p999, double max) {
-        static Result of(Histogram h) {
+    /** Latency figures in microseconds, and how the phase's warm-up went. */
+    record Result(long calls, double p50, double p99, double p999, double max, JitWarmup.Outcome warmup) {
+        static Result of(Histogram h, JitWarmup.Outcome warmup) {
             return new Result(h.getTotalCount(), micros(h.getValueAtPercentile(50)), micros(h.getValueAtPercentile(99)),
-                    micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()));
+                    micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()), warmup);
         }
 
         private static double micros(long nanos) {
@@ -30,13 +32,23 @@ final class LatencyProbe {
         }
     }
 
-    static Result measure(EchoClient client, byte[] payload, Duration warmup, Duration duration) throws Exception {
+    /**
+     * Warms up with the same calls (until the JVMs' JIT compilers have settled on this single-caller
+     * path, within the warm-up's bounds: a phase with one caller compiles paths a load of many did not),
+     * then measures for {@code duration}.
+     *
+     * @param jits each JVM's compiler CPU time so far ({@link JitCpu}), for the warm-up
+     */
+    static Result measure(EchoClient client, byte[] payload, JitWarmup warmup, List<LongSupplier> jits, Duration duration)
+            throws Exception {
         // Collect the previous phase's garbage now rather than during this one.
         System.gc();
-        long warmupEnd = System.nanoTime() + warmup.toNanos();
-        while (System.nanoTime() - warmupEnd < 0) {
-            Payload.check(payload, client.echo(payload));
-        }
+        JitWarmup.Outcome warmed = warmup.run(length -> {
+            long warmupEnd = System.nanoTime() + length.toNanos();
+            while (System.nanoTime() - warmupEnd < 0) {
+                Payload.check(payload, client.echo(payload));
+            }
+        }, jits);
 
         // Preallocated for the whole range, so recording never resizes (allocates) mid-run.
         Histogram histogram = new Histogram(1, MAX_RECORDED_NANOS, 3);
@@ -49,6 +61,6 @@ final class LatencyProbe {
             histogram.recordValue(Math.min(Math.max(now - start, 1), MAX_RECORDED_NANOS));
             Payload.check(payload, echo);
         } while (now - end < 0);
-        return Result.of(histogram);
+        return Result.of(histogram, warmed);
     }
 }

@@ -57,6 +57,11 @@ final class ServerProcess implements AutoCloseable {
         return jvm.cpuNanos();
     }
 
+    /** The CPU time the server's JIT compilers have used so far, in nanoseconds, or -1 if it cannot be read. */
+    long jitNanos() {
+        return jvm.jitNanos();
+    }
+
     /** Kills the server at once; calls waiting on it fail. Used when a phase hangs. */
     void kill() {
         jvm.kill();

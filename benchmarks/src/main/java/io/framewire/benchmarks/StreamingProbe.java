@@ -36,8 +36,12 @@ final class StreamingProbe {
      * @param clientCpuNanos CPU time the client's JVM (the harness) used within the window, -1 if unknown
      * @param serverCpuNanos CPU time the server's JVM used within the window (the gateway's holds its
      *        backend too), -1 if unknown
+     * @param warmup how the phase's warm-up went
+     * @param clientJitNanos CPU time the client JVM's JIT compiler threads used within the window, -1 if unknown
+     * @param serverJitNanos the same of the server's JVM
      */
-    record Result(long[] perStream, long nanos, long clientCpuNanos, long serverCpuNanos) {
+    record Result(long[] perStream, long nanos, long clientCpuNanos, long serverCpuNanos, JitWarmup.Outcome warmup,
+                  long clientJitNanos, long serverJitNanos) {
         int streams() {
             return perStream.length;
         }
@@ -89,6 +93,16 @@ final class StreamingProbe {
             return perMessage(serverCpuNanos);
         }
 
+        /** For a progress line: the warm-up, and the compilers' share of a CPU within the window. */
+        String describeJit() {
+            return warmup.describe() + "; JIT in the window: client " + share(clientJitNanos) + ", server "
+                    + share(serverJitNanos) + " of a CPU";
+        }
+
+        private String share(long jitNanos) {
+            return jitNanos < 0 ? "n/a" : String.format(java.util.Locale.ROOT, "%.0f%%", 100.0 * jitNanos / nanos);
+        }
+
         private double perMessage(long cpuNanos) {
             long n = messages();
             return cpuNanos < 0 || n == 0 ? -1 : (double) cpuNanos / n;
@@ -109,13 +123,15 @@ final class StreamingProbe {
     }
 
     /**
-     * Runs {@code streams} endless streams of {@code size}-byte messages: warm-up, then a counted window,
-     * at whose start and end the client's and the server's CPU time are read too.
+     * Runs {@code streams} endless streams of {@code size}-byte messages: warm-up (until both JVMs' JIT
+     * compilers have settled, within its bounds), then a counted window, at whose start and end the
+     * client's and the server's CPU time, and their compilers', are read too.
      *
      * @param serverCpu the server JVM's CPU time so far in nanoseconds (-1 if unknown)
+     * @param serverJit the server JVM's compiler threads' CPU time so far in nanoseconds (-1 if unknown)
      */
-    static Result measure(StreamClient client, int streams, int size, Duration warmup, Duration window,
-                          LongSupplier serverCpu) throws Exception {
+    static Result measure(StreamClient client, int streams, int size, JitWarmup warmup, Duration window,
+                          LongSupplier serverCpu, LongSupplier serverJit) throws Exception {
         System.gc(); // the previous phase's garbage, collected now rather than during this one
         List<Open> open = new ArrayList<>(streams);
         Result result;
@@ -125,8 +141,11 @@ final class StreamingProbe {
             }
             CompletableFuture<Object> anyEnd = CompletableFuture.anyOf(open.stream().map(o -> o.tally().end())
                     .toArray(CompletableFuture[]::new));
-            runFor(warmup, anyEnd);
             ProcessHandle self = ProcessHandle.current();
+            LongSupplier clientJit = () -> JitCpu.nanos(self.pid());
+            JitWarmup.Outcome warmed = warmup.run(length -> runFor(length, anyEnd), List.of(clientJit, serverJit));
+            long clientJitBefore = clientJit.getAsLong();
+            long serverJitBefore = serverJit.getAsLong();
             long clientCpu = ProcessCpu.nanos(self);
             long serverCpuBefore = serverCpu.getAsLong();
             long[] before = counts(open);
@@ -136,10 +155,12 @@ final class StreamingProbe {
             long nanos = System.nanoTime() - start;
             clientCpu = difference(clientCpu, ProcessCpu.nanos(self));
             long serverCpuUsed = difference(serverCpuBefore, serverCpu.getAsLong());
+            long clientJitUsed = difference(clientJitBefore, clientJit.getAsLong());
+            long serverJitUsed = difference(serverJitBefore, serverJit.getAsLong());
             for (int i = 0; i < streams; i++) {
                 after[i] -= before[i];
             }
-            result = new Result(after, nanos, clientCpu, serverCpuUsed);
+            result = new Result(after, nanos, clientCpu, serverCpuUsed, warmed, clientJitUsed, serverJitUsed);
         } catch (Exception | Error e) {
             stopAfterFailure(open, e);
             throw e;

@@ -58,12 +58,14 @@ final class StreamingRunner {
                     mostStreams, checkMessages));
             for (int streams : options.streams()) {
                 StreamingProbe.Result r = guarded(server, () -> StreamingProbe.measure(client, streams, MESSAGE_SIZE,
-                        options.streamWarmup(), options.streamDuration(), server::cpuNanos));
+                        warmup(), options.streamDuration(),
+                        server::cpuNanos, server::jitNanos));
                 results.put(r);
                 progress(variant, String.format(Locale.ROOT, "%3d stream%s %,12.0f msgs/s  (%,.0f per stream; %,d messages in %.2f s;"
                                 + " CPU ns per message: client %s, server %s)",
                         streams, streams == 1 ? " " : "s", r.perSecond(), r.perStreamMean(), r.messages(), r.nanos() / 1e9,
                         StreamingTable.cpu(r.clientCpuPerMessage()), StreamingTable.cpu(r.serverCpuPerMessage())));
+                progress(variant, "           " + r.describeJit());
             }
         } catch (Exception | Error e) {
             results.failed(e);
@@ -76,9 +78,13 @@ final class StreamingRunner {
         return Math.max(CHECK_LEAST, CHECK_TOTAL / streams);
     }
 
+    private JitWarmup warmup() {
+        return new JitWarmup(options.streamWarmup(), options.warmupMost());
+    }
+
     /** Runs a phase under a watchdog that kills the server if the phase hangs, failing its streams. */
     private <T> T guarded(ServerProcess server, Callable<T> phase) throws Exception {
-        Duration limit = options.streamWarmup().plus(options.streamDuration()).plus(SystemRunner.HANG_SLACK);
+        Duration limit = warmup().bound().plus(options.streamDuration()).plus(SystemRunner.HANG_SLACK);
         return server.guarded(limit, phase);
     }
 

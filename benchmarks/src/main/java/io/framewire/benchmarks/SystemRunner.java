@@ -1,8 +1,10 @@
 package io.framewire.benchmarks;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 
 /**
  * Runs every phase for one system over one transport: starts its server JVM (over AF_UNIX on a socket
@@ -30,20 +32,23 @@ final class SystemRunner {
         };
         try (ServerProcess server = ServerProcess.start(system, listen);
              EchoClient client = system.connect(server.endpoint())) {
-            guarded(server, () -> warmUp(client));
+            JitWarmup.Outcome warmed = server.guarded(warmup().bound().plus(HANG_SLACK), () -> warmUp(client, jits(server)));
+            System.out.printf(Locale.ROOT, "  %-16s %7s  %s%n", system.label(), "", warmed.describe()
+                    + " (load of " + options.outstanding() + " calls in flight, every payload in turn)");
+            List<LongSupplier> jits = jits(server);
             for (int size : options.payloads()) {
                 byte[] payload = Payload.of(size);
                 LatencyProbe.Result latency = guarded(server, () ->
-                        LatencyProbe.measure(client, payload, options.warmup(), options.duration()));
+                        LatencyProbe.measure(client, payload, warmup(), jits, options.duration()));
                 results.latency(size, latency);
-                progress(system, size, String.format(Locale.ROOT, "latency    p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%,d calls)",
-                        latency.p50(), latency.p99(), latency.p999(), latency.max(), latency.calls()));
+                progress(system, size, String.format(Locale.ROOT, "latency    p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%,d calls; %s)",
+                        latency.p50(), latency.p99(), latency.p999(), latency.max(), latency.calls(), latency.warmup().describe()));
 
                 ThroughputProbe.Result throughput = guarded(server, () ->
-                        ThroughputProbe.measure(client, payload, options.outstanding(), options.warmup(), options.duration()));
+                        ThroughputProbe.measure(client, payload, options.outstanding(), warmup(), jits, options.duration()));
                 results.throughput(size, throughput);
-                progress(system, size, String.format(Locale.ROOT, "throughput %,.0f calls/s  (%,d calls, %d in flight)",
-                        throughput.perSecond(), throughput.calls(), options.outstanding()));
+                progress(system, size, String.format(Locale.ROOT, "throughput %,.0f calls/s  (%,d calls, %d in flight; %s)",
+                        throughput.perSecond(), throughput.calls(), options.outstanding(), throughput.warmup().describe()));
             }
         } catch (Exception | Error e) {
             results.failed(e);
@@ -56,18 +61,32 @@ final class SystemRunner {
     /**
      * Loads both JVMs with every payload before the first phase, so the first phase's own (shorter,
      * single-caller) warm-up does not meet a cold JIT: gRPC in particular needs many thousands of calls.
+     * The load lasts {@code --warmup} and then goes on while either JVM's JIT compilers are still busy
+     * ({@link JitWarmup}, up to {@code --warmup-most}).
      */
-    private Void warmUp(EchoClient client) throws Exception {
-        long slice = options.warmup().toNanos() / options.payloads().size();
-        for (int size : options.payloads()) {
-            client.sustain(Payload.of(size), options.outstanding(), System.nanoTime() + slice);
-        }
-        return null;
+    private JitWarmup.Outcome warmUp(EchoClient client, List<LongSupplier> jits) throws Exception {
+        return warmup().run(length -> {
+            long slice = length.toNanos() / options.payloads().size();
+            for (int size : options.payloads()) {
+                client.sustain(Payload.of(size), options.outstanding(), System.nanoTime() + slice);
+            }
+        }, jits);
+    }
+
+    /** The compilers of the client's JVM (this one) and of the server's. */
+    private static List<LongSupplier> jits(ServerProcess server) {
+        long self = ProcessHandle.current().pid();
+        return List.of(() -> JitCpu.nanos(self), server::jitNanos);
+    }
+
+    /** The system's first load, and each phase's own warm-up: {@code --warmup} at least, on while a compiler is busy. */
+    private JitWarmup warmup() {
+        return new JitWarmup(options.warmup(), options.warmupMost());
     }
 
     /** Runs a phase under a watchdog that kills the server if the phase hangs, failing its calls. */
     private <T> T guarded(ServerProcess server, Callable<T> phase) throws Exception {
-        return server.guarded(options.warmup().plus(options.duration()).plus(HANG_SLACK), phase);
+        return server.guarded(warmup().bound().plus(options.duration()).plus(HANG_SLACK), phase);
     }
 
     private static void progress(EchoSystem system, int payload, String what) {

@@ -1,6 +1,8 @@
 package io.framewire.benchmarks;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Throughput with a fixed number of calls in flight on one connection, however the client keeps them
@@ -10,20 +12,23 @@ import java.time.Duration;
 final class ThroughputProbe {
     private ThroughputProbe() {}
 
-    record Result(long calls, long nanos) {
+    record Result(long calls, long nanos, JitWarmup.Outcome warmup) {
         double perSecond() {
             return calls * 1e9 / nanos;
         }
     }
 
-    static Result measure(EchoClient client, byte[] payload, int outstanding, Duration warmup, Duration duration)
-            throws Exception {
+    /** @param jits each JVM's compiler CPU time so far ({@link JitCpu}), for the warm-up ({@link JitWarmup}) */
+    static Result measure(EchoClient client, byte[] payload, int outstanding, JitWarmup warmup, List<LongSupplier> jits,
+                          Duration duration) throws Exception {
         System.gc(); // the previous phase's garbage, collected now rather than during this one
-        if (!warmup.isZero()) {
-            client.sustain(payload, outstanding, System.nanoTime() + warmup.toNanos());
-        }
+        JitWarmup.Outcome warmed = warmup.run(length -> {
+            if (!length.isZero()) {
+                client.sustain(payload, outstanding, System.nanoTime() + length.toNanos());
+            }
+        }, jits);
         long start = System.nanoTime();
         long calls = client.sustain(payload, outstanding, start + duration.toNanos());
-        return new Result(calls, System.nanoTime() - start);
+        return new Result(calls, System.nanoTime() - start, warmed);
     }
 }
