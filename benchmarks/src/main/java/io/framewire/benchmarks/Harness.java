@@ -189,9 +189,10 @@ public final class Harness {
 
     private static void printUnaryHeader(BenchOptions o, SocketDirectory sockets) {
         System.out.printf(Locale.ROOT, "  unary       per system and transport: %s of load to warm both JVMs, then per payload latency and%n"
-                + "              throughput, each %s unmeasured warm-up + %d s measured%n",
+                + "              throughput, each %s + %d s measured%n",
                 warmupRule(o.warmup(), o), o.warmupMost().compareTo(o.warmup()) > 0
-                        ? "the same rule of" : o.warmup().toSeconds() + " s", o.duration().toSeconds());
+                        ? "warmed up unmeasured by the same rule" : o.warmup().toSeconds() + " s unmeasured warm-up",
+                o.duration().toSeconds());
         System.out.printf(Locale.ROOT, "  transports  %s%s%n",
                 o.transports().stream().map(Transport::description).collect(Collectors.joining(", ")),
                 o.transports().contains(Transport.UNIX) ? "; socket files in " + sockets.directory() + ", removed at the end" : "");
