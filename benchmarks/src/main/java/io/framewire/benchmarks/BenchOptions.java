@@ -18,8 +18,9 @@ import java.util.function.Function;
  *
  * @param scenarios which scenarios run (in the order unary, streaming, fan-out)
  * @param warmup how long each unary phase runs before it is measured, and how long each system is loaded first at least
- * @param warmupMost how long a system's first load, and a streaming phase's warm-up, may go on while a JVM's JIT
- *        compilers are still busy ({@link JitWarmup}); at or below their least, they last their least
+ * @param warmupMost how long a unary warm-up (a system's first load, each phase's own) and a streaming phase's
+ *        warm-up may go on while a JVM's JIT compilers are still busy ({@link JitWarmup}); at or below their least,
+ *        they last their least
  * @param duration how long each unary phase is measured
  * @param systems the unary and streaming systems to run, in order
  * @param transports the transports each unary system runs over, in order (streaming is TCP only)
@@ -82,10 +83,11 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration warmupMos
               --scenarios        which scenarios to run (default unary,streaming,fanout)
               --duration         seconds each unary phase is measured (default 6)
               --warmup           seconds each unary phase runs unmeasured first, and of load per system before them (default 3)
-              --warmup-most      seconds a system's first load and a streaming phase's warm-up may go on while the client's
-                                 or the server's JIT compilers are busy: past their least (--warmup, --stream-warmup) they
-                                 go on in 1 s slices until one in which each JVM's compiler threads used at most 5% of a
-                                 CPU (default 30; Linux only; at or below the least, they last their least)
+              --warmup-most      seconds a unary warm-up (a system's first load, each phase's own) and a streaming phase's
+                                 warm-up may go on while the client's or the server's JIT compilers are busy: past their
+                                 least (--warmup, --stream-warmup) they go on in 1 s slices until one in which each
+                                 JVM's compiler threads used at most 5% of a CPU (default 30; Linux only; at or below
+                                 the least, they last their least)
               --systems          unary and streaming systems to run, in this order (default framewire,raw,grpc; raw has no streams).
                                  Also known: grpc-direct (gRPC-Java with directExecutor on both sides, async calls) and
                                  gateway (the same gRPC client -> the gRPC bridge's GrpcGateway -> Framewire over AF_UNIX),
