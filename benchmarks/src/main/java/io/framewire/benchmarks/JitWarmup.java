@@ -61,30 +61,35 @@ record JitWarmup(Duration least, Duration most) {
      * @param jits each taking JVM's compiler CPU time so far in nanoseconds ({@link JitCpu#nanos}), -1 if unknown
      */
     Outcome run(Runner runner, List<LongSupplier> jits) throws Exception {
-        long start = System.nanoTime();
+        return run(runner, jits, System::nanoTime);
+    }
+
+    /** {@link #run(Runner, List)} on the clock {@code nanoTime} (a test's, which its runner advances). */
+    Outcome run(Runner runner, List<LongSupplier> jits, LongSupplier nanoTime) throws Exception {
+        long start = nanoTime.getAsLong();
         runner.runFor(least);
         long[] before = read(jits);
         boolean watched = known(before);
         if (!watched || most.compareTo(least) <= 0) {
-            return new Outcome(System.nanoTime() - start, false, watched);
+            return new Outcome(nanoTime.getAsLong() - start, false, watched);
         }
         long quietNanos = (long) (SLICE.toNanos() * QUIET);
-        while (System.nanoTime() - start < most.toNanos()) {
+        while (nanoTime.getAsLong() - start < most.toNanos()) {
             runner.runFor(SLICE);
             long[] after = read(jits);
             if (!known(after)) {
-                return new Outcome(System.nanoTime() - start, false, false);
+                return new Outcome(nanoTime.getAsLong() - start, false, false);
             }
             boolean quiet = true;
             for (int i = 0; i < after.length; i++) {
                 quiet &= after[i] - before[i] <= quietNanos;
             }
             if (quiet) {
-                return new Outcome(System.nanoTime() - start, true, true);
+                return new Outcome(nanoTime.getAsLong() - start, true, true);
             }
             before = after;
         }
-        return new Outcome(System.nanoTime() - start, false, true);
+        return new Outcome(nanoTime.getAsLong() - start, false, true);
     }
 
     private static long[] read(List<LongSupplier> jits) {

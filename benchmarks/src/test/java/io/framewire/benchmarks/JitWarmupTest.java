@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The warm-up's rule, with a runner that only advances fake compiler clocks (no time passes beyond
- * what the rule's own clock reads), and the compiler-time reading on this JVM.
+ * The warm-up's rule, with a runner that advances a fake clock by what it is asked to run and fake
+ * compiler clocks by what each JVM "compiles" meanwhile (nothing waits), and the compiler-time reading
+ * on this JVM.
  */
 @Timeout(30)
 class JitWarmupTest {
@@ -45,14 +46,22 @@ class JitWarmupTest {
         }
     }
 
-    /** Records each length it is asked to run for, advancing the fake JVMs once per call, without waiting. */
-    private static JitWarmup.Runner recording(List<Duration> ran, FakeJvm... jvms) {
+    /** The warm-up's clock: moves only when the runner says a length has run. */
+    private final AtomicLong clock = new AtomicLong(42);
+
+    /** Records each length it is asked to run for, advancing the clock by it and the fake JVMs once, without waiting. */
+    private JitWarmup.Runner recording(List<Duration> ran, FakeJvm... jvms) {
         return length -> {
             ran.add(length);
+            clock.addAndGet(length.toNanos());
             for (FakeJvm j : jvms) {
                 j.advance();
             }
         };
+    }
+
+    private JitWarmup.Outcome run(JitWarmup w, JitWarmup.Runner runner, List<LongSupplier> jits) throws Exception {
+        return w.run(runner, jits, clock::get);
     }
 
     @Test
@@ -61,34 +70,38 @@ class JitWarmupTest {
         FakeJvm client = new FakeJvm(400, 10, 300, 10, 20);
         FakeJvm server = new FakeJvm(700, 600, 10, 80, 49);
         List<Duration> ran = new ArrayList<>();
-        JitWarmup.Outcome o = new JitWarmup(Duration.ZERO, Duration.ofSeconds(30))
-                .run(recording(ran, client, server), List.of(client, server));
+        JitWarmup.Outcome o = run(new JitWarmup(Duration.ZERO, Duration.ofSeconds(30)),
+                recording(ran, client, server), List.of(client, server));
         assertTrue(o.settled());
         assertTrue(o.watched());
         assertEquals(List.of(Duration.ZERO, JitWarmup.SLICE, JitWarmup.SLICE, JitWarmup.SLICE, JitWarmup.SLICE), ran);
+        assertEquals(Duration.ofSeconds(4).toNanos(), o.nanos());
+        assertEquals("warm-up 4 s, JIT settled", o.describe());
     }
 
     @Test
     void stopsAtTheMostWhileACompilerIsStillBusy() throws Exception {
-        FakeJvm busy = new FakeJvm(900, 900, 900, 900, 900, 900, 900, 900, 900, 900);
+        long[] alwaysBusy = new long[100];
+        java.util.Arrays.fill(alwaysBusy, 900);
+        FakeJvm quiet = new FakeJvm();
+        FakeJvm busy = new FakeJvm(alwaysBusy);
         List<Duration> ran = new ArrayList<>();
-        // most = 0.3 s of real time: the busy compiler never lets the warm-up settle.
-        JitWarmup.Outcome o = new JitWarmup(Duration.ZERO, Duration.ofMillis(300)).run(length -> {
-            ran.add(length);
-            busy.advance();
-            Thread.sleep(Math.min(length.toMillis(), 200)); // a fake slice, shorter than a real one
-        }, List.of(busy));
+        JitWarmup.Outcome o = run(new JitWarmup(Duration.ofSeconds(3), Duration.ofSeconds(10)),
+                recording(ran, quiet, busy), List.of(quiet, busy));
         assertFalse(o.settled());
         assertTrue(o.watched());
-        assertTrue(ran.size() >= 2 && ran.size() <= 4, "slices run: " + ran);
+        // 3 s of least, then slices until 10 s have passed: 7 of them.
+        assertEquals(8, ran.size(), "ran: " + ran);
+        assertEquals(Duration.ofSeconds(10).toNanos(), o.nanos());
+        assertEquals("warm-up 10 s, JIT still busy", o.describe());
     }
 
     @Test
     void lastsItsLeastWhenTheMostIsNotAbove() throws Exception {
         FakeJvm busy = new FakeJvm(900, 900);
         List<Duration> ran = new ArrayList<>();
-        JitWarmup.Outcome o = new JitWarmup(Duration.ofSeconds(3), Duration.ofSeconds(3))
-                .run(recording(ran, busy), List.of(busy));
+        JitWarmup.Outcome o = run(new JitWarmup(Duration.ofSeconds(3), Duration.ofSeconds(3)),
+                recording(ran, busy), List.of(busy));
         assertFalse(o.settled());
         assertEquals(List.of(Duration.ofSeconds(3)), ran);
     }
@@ -97,8 +110,8 @@ class JitWarmupTest {
     void lastsItsLeastWhenACompilerCannotBeRead() throws Exception {
         List<Duration> ran = new ArrayList<>();
         FakeJvm known = new FakeJvm(900, 900);
-        JitWarmup.Outcome o = new JitWarmup(Duration.ofSeconds(2), Duration.ofSeconds(30))
-                .run(recording(ran, known), List.of(known, () -> -1));
+        JitWarmup.Outcome o = run(new JitWarmup(Duration.ofSeconds(2), Duration.ofSeconds(30)),
+                recording(ran, known), List.of(known, () -> -1));
         assertFalse(o.watched());
         assertEquals(List.of(Duration.ofSeconds(2)), ran);
         assertTrue(o.describe().contains("not watched"), o.describe());
