@@ -127,6 +127,16 @@ record BenchOptions(Set<Scenario> scenarios, Duration warmup, Duration warmupMos
         return b.build();
     }
 
+    /** The rule of every unary warm-up: a system's first load, each latency and throughput phase's own. */
+    JitWarmup unaryWarmup() {
+        return new JitWarmup(warmup, warmupMost);
+    }
+
+    /** The rule of each streaming phase's warm-up. */
+    JitWarmup streamingWarmup() {
+        return new JitWarmup(streamWarmup, warmupMost);
+    }
+
     boolean runs(Scenario scenario) {
         return scenarios.contains(scenario);
     }

@@ -190,7 +190,7 @@ public final class Harness {
     private static void printUnaryHeader(BenchOptions o, SocketDirectory sockets) {
         System.out.printf(Locale.ROOT, "  unary       per system and transport: %s of load to warm both JVMs, then per payload latency and%n"
                 + "              throughput, each %s + %d s measured%n",
-                warmupRule(o.warmup(), o), o.warmupMost().compareTo(o.warmup()) > 0
+                warmupRule(o.unaryWarmup()), o.unaryWarmup().goesOn()
                         ? "warmed up unmeasured by the same rule" : o.warmup().toSeconds() + " s unmeasured warm-up",
                 o.duration().toSeconds());
         System.out.printf(Locale.ROOT, "  transports  %s%s%n",
@@ -212,7 +212,7 @@ public final class Harness {
                 + "              Every message is checked: length, sequence number in its stream, closing byte%n",
                 ReportTable.size(StreamingRunner.MESSAGE_SIZE), mostStreams, StreamingRunner.checkMessages(mostStreams),
                 o.streams().stream().map(String::valueOf).collect(Collectors.joining(", ")),
-                warmupRule(o.streamWarmup(), o), o.streamDuration().toSeconds());
+                warmupRule(o.streamingWarmup()), o.streamDuration().toSeconds());
         System.out.printf(Locale.ROOT, "  flow ctrl   framewire: the handler's call.send blocks while the client's window is full (default windows:%n"
                 + "              %d KiB per stream, %d MiB per connection), and the client returns credit as it consumes messages;%n"
                 + "              grpc: the server sends only while isReady() and resumes in its onReady handler; the client asks%n"
@@ -250,12 +250,11 @@ public final class Harness {
         }
     }
 
-    /** A warm-up's rule, for the header: at least {@code least}, then on while a JIT compiler is busy. */
-    private static String warmupRule(java.time.Duration least, BenchOptions o) {
-        long s = least.toSeconds();
-        long most = o.warmupMost().toSeconds();
-        return most <= s ? s + " s"
+    /** A warm-up's rule, for the header: at least its least, then on while a JIT compiler is busy. */
+    private static String warmupRule(JitWarmup w) {
+        return !w.goesOn() ? w.least().toSeconds() + " s"
                 : String.format(Locale.ROOT, "at least %d s and on, up to %d s, until a second in which neither JVM's JIT%n"
-                        + "              compilers used more than %.0f%% of a CPU,", s, most, JitWarmup.QUIET * 100);
+                        + "              compilers used more than %.0f%% of a CPU,", w.least().toSeconds(), w.most().toSeconds(),
+                        JitWarmup.QUIET * 100);
     }
 }

@@ -26,9 +26,14 @@ record JitWarmup(Duration least, Duration most) {
      */
     static final double QUIET = 0.05;
 
+    /** Whether it may go on past {@code least} while a compiler is busy (else it lasts {@code least}). */
+    boolean goesOn() {
+        return most.compareTo(least) > 0;
+    }
+
     /** The longest a warm-up can last: its longest, and the slice it may have begun just before. */
     Duration bound() {
-        return (most.compareTo(least) > 0 ? most : least).plus(SLICE);
+        return (goesOn() ? most : least).plus(SLICE);
     }
 
     /** Waits for a while, or fails if the phase can no longer be measured. */
@@ -70,7 +75,7 @@ record JitWarmup(Duration least, Duration most) {
         runner.runFor(least);
         long[] before = read(jits);
         boolean watched = known(before);
-        if (!watched || most.compareTo(least) <= 0) {
+        if (!watched || !goesOn()) {
             return new Outcome(nanoTime.getAsLong() - start, false, watched);
         }
         long quietNanos = (long) (SLICE.toNanos() * QUIET);

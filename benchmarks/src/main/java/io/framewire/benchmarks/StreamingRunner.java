@@ -58,7 +58,7 @@ final class StreamingRunner {
                     mostStreams, checkMessages));
             for (int streams : options.streams()) {
                 StreamingProbe.Result r = guarded(server, () -> StreamingProbe.measure(client, streams, MESSAGE_SIZE,
-                        warmup(), options.streamDuration(),
+                        options.streamingWarmup(), options.streamDuration(),
                         server::cpuNanos, server::jitNanos));
                 results.put(r);
                 progress(variant, String.format(Locale.ROOT, "%3d stream%s %,12.0f msgs/s  (%,.0f per stream; %,d messages in %.2f s;"
@@ -78,13 +78,9 @@ final class StreamingRunner {
         return Math.max(CHECK_LEAST, CHECK_TOTAL / streams);
     }
 
-    private JitWarmup warmup() {
-        return new JitWarmup(options.streamWarmup(), options.warmupMost());
-    }
-
     /** Runs a phase under a watchdog that kills the server if the phase hangs, failing its streams. */
     private <T> T guarded(ServerProcess server, Callable<T> phase) throws Exception {
-        Duration limit = warmup().bound().plus(options.streamDuration()).plus(SystemRunner.HANG_SLACK);
+        Duration limit = options.streamingWarmup().bound().plus(options.streamDuration()).plus(SystemRunner.HANG_SLACK);
         return server.guarded(limit, phase);
     }
 

@@ -23,7 +23,7 @@ final class StreamingTable {
     void print(PrintStream out) {
         out.printf(Locale.ROOT, "Streaming: %s messages server -> client, each stream counted at the client over %d s after %s%n",
                 ReportTable.size(StreamingRunner.MESSAGE_SIZE), options.streamDuration().toSeconds(),
-                options.warmupMost().compareTo(options.streamWarmup()) > 0
+                options.streamingWarmup().goesOn()
                         ? "at least " + options.streamWarmup().toSeconds() + " s of warm-up, longer while a JIT compiler was busy"
                         : options.streamWarmup().toSeconds() + " s of warm-up");
         out.printf(Locale.ROOT, "%-22s %7s %14s %14s %12s %12s %12s%n", "variant", "streams", "msgs/s total",

@@ -32,20 +32,20 @@ final class SystemRunner {
         };
         try (ServerProcess server = ServerProcess.start(system, listen);
              EchoClient client = system.connect(server.endpoint())) {
-            JitWarmup.Outcome warmed = server.guarded(warmup().bound().plus(HANG_SLACK), () -> warmUp(client, jits(server)));
+            List<LongSupplier> jits = jits(server);
+            JitWarmup.Outcome warmed = server.guarded(options.unaryWarmup().bound().plus(HANG_SLACK), () -> warmUp(client, jits));
             System.out.printf(Locale.ROOT, "  %-16s %7s  %s%n", system.label(), "", warmed.describe()
                     + " (load of " + options.outstanding() + " calls in flight, every payload in turn)");
-            List<LongSupplier> jits = jits(server);
             for (int size : options.payloads()) {
                 byte[] payload = Payload.of(size);
                 LatencyProbe.Result latency = guarded(server, () ->
-                        LatencyProbe.measure(client, payload, warmup(), jits, options.duration()));
+                        LatencyProbe.measure(client, payload, options.unaryWarmup(), jits, options.duration()));
                 results.latency(size, latency);
                 progress(system, size, String.format(Locale.ROOT, "latency    p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%,d calls; %s)",
                         latency.p50(), latency.p99(), latency.p999(), latency.max(), latency.calls(), latency.warmup().describe()));
 
                 ThroughputProbe.Result throughput = guarded(server, () ->
-                        ThroughputProbe.measure(client, payload, options.outstanding(), warmup(), jits, options.duration()));
+                        ThroughputProbe.measure(client, payload, options.outstanding(), options.unaryWarmup(), jits, options.duration()));
                 results.throughput(size, throughput);
                 progress(system, size, String.format(Locale.ROOT, "throughput %,.0f calls/s  (%,d calls, %d in flight; %s)",
                         throughput.perSecond(), throughput.calls(), options.outstanding(), throughput.warmup().describe()));
@@ -65,7 +65,7 @@ final class SystemRunner {
      * ({@link JitWarmup}, up to {@code --warmup-most}).
      */
     private JitWarmup.Outcome warmUp(EchoClient client, List<LongSupplier> jits) throws Exception {
-        return warmup().run(length -> {
+        return options.unaryWarmup().run(length -> {
             long slice = length.toNanos() / options.payloads().size();
             for (int size : options.payloads()) {
                 client.sustain(Payload.of(size), options.outstanding(), System.nanoTime() + slice);
@@ -79,14 +79,9 @@ final class SystemRunner {
         return List.of(() -> JitCpu.nanos(self), server::jitNanos);
     }
 
-    /** The system's first load, and each phase's own warm-up: {@code --warmup} at least, on while a compiler is busy. */
-    private JitWarmup warmup() {
-        return new JitWarmup(options.warmup(), options.warmupMost());
-    }
-
     /** Runs a phase under a watchdog that kills the server if the phase hangs, failing its calls. */
     private <T> T guarded(ServerProcess server, Callable<T> phase) throws Exception {
-        return server.guarded(warmup().bound().plus(options.duration()).plus(HANG_SLACK), phase);
+        return server.guarded(options.unaryWarmup().bound().plus(options.duration()).plus(HANG_SLACK), phase);
     }
 
     private static void progress(EchoSystem system, int payload, String what) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -82,7 +83,7 @@ class JitWarmupTest {
     @Test
     void stopsAtTheMostWhileACompilerIsStillBusy() throws Exception {
         long[] alwaysBusy = new long[100];
-        java.util.Arrays.fill(alwaysBusy, 900);
+        Arrays.fill(alwaysBusy, 900);
         FakeJvm quiet = new FakeJvm();
         FakeJvm busy = new FakeJvm(alwaysBusy);
         List<Duration> ran = new ArrayList<>();
