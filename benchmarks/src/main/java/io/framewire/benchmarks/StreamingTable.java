@@ -34,10 +34,12 @@ final class StreamingTable {
             }
         }
         printCpu(out);
-        out.println();
-        out.printf(Locale.ROOT, "%-42s %7s %8s%n", "ratio of msgs/s (higher is better)", "streams", "value");
         List<StreamingResults> framewire = bySystem("framewire");
         List<StreamingResults> grpc = bySystem("grpc");
+        if (!framewire.isEmpty() && !grpc.isEmpty()) { // else the header would head no rows
+            out.println();
+            out.printf(Locale.ROOT, "%-42s %7s %8s%n", "ratio of msgs/s (higher is better)", "streams", "value");
+        }
         for (int streams : options.streams()) {
             for (StreamingResults fw : framewire) {
                 for (StreamingResults anchor : grpc) {
