@@ -1035,6 +1035,53 @@ class HostileProcessesTest {
     }
 
     /**
+     * Acknowledged empty publishes from peers that never read the ACKs: 40 connections with a 4 KiB
+     * receive buffer each send as many as would keep their ACKs, by encoded size, just under the
+     * server's bound on queued connection frames (1 MiB); the server's socket send buffers are small,
+     * so the ACKs wait in its queues, not in the kernel's. An ACK's few encoded bytes are not what
+     * holding it costs: the budget must count the rest, the server refuses or sheds before its heap
+     * holds more than the budget, and a connection closed for not reading (ENHANCE_YOUR_CALM) stays
+     * charged while its queue waits out the close's grace.
+     */
+    @Test
+    void a12d3_acknowledgedPublishesWhoseAcksNobodyReads() throws Exception {
+        runAttack(Map.of("sendBufferSize", "16384"), () -> {
+            int ackLength = FrameEncoder.encodedLength(new Frame.Ack(1, StatusCode.OK, ""));
+            int perConnection = (int) ((MIB - 64 * KIB) / ackLength);
+            Map<String, Long> handshakes = new TreeMap<>();
+            for (int c = 0; c < 40; c++) {
+                RawPeer p = attackers.connect(TcpOptions.defaults().withReceiveBufferSize(4096));
+                p.send(Handshake.clientHello(Settings.defaults()));
+                String first = Attackers.name(p.readFrame());
+                handshakes.merge(first, 1L, Long::sum);
+                if (!first.equals("HELLO")) {
+                    continue; // refused: the budget is full
+                }
+                Batch b = new Batch(p);
+                try {
+                    for (int i = 1; i <= perConnection; i++) {
+                        b.add(new Frame.Publish(i, "acked.t", "", Metadata.EMPTY, new byte[0]));
+                    }
+                    b.flush();
+                } catch (IOException e) {
+                    handshakes.merge("closed while publishing", 1L, Long::sum); // shed
+                }
+            }
+            Optional<Figures> held = figuresIfAnswered();
+            row.note("40 x " + perConnection + " acked empty publishes, ACKs unread (" + handshakes + ")"
+                    + held.map(f -> ": held heap +" + mib(f.heap() - before.heap()) + ", memoryInUse " + mib(f.memoryInUse())
+                            + ", shed " + f.shed() + ", " + f.connections() + " conns left").orElse(": admin unanswered"));
+            return List.of(
+                    () -> assertTrue(held.isPresent(), "the server did not answer its admin call while held"),
+                    () -> assertTrue(held.get().heap() - before.heap() <= budget + 16 * MIB,
+                            "held " + mib(held.get().heap() - before.heap()) + " MiB (budget " + mib(budget) + " MiB)"),
+                    // What it holds is what it counts, closing connections included: they are charged until their queues are gone.
+                    () -> assertTrue(held.get().heap() - before.heap() <= held.get().memoryInUse() + 16 * MIB,
+                            "held " + mib(held.get().heap() - before.heap()) + " MiB, counted " + mib(held.get().memoryInUse()) + " MiB"));
+        });
+    }
+
+    /**
      * CREDIT floods: 300,000 one-byte connection-window grants, 300,000 for an open stream and
      * 300,000 one-delivery grants for a subscription, in 64 KiB writes; then a PING.
      */
