@@ -52,6 +52,14 @@ final class Outbound {
     private static final int INLINE_BATCHES = 2;
     /** Queued bytes are charged to the memory account in steps of this much. */
     private static final long CHARGE_STEP = 32 * 1024;
+    /**
+     * What a queued connection frame (an ACK, a PONG, a refusal) costs the heap beyond its encoded
+     * bytes, charged while it waits: the frame object (24 bytes for an ACK) and its slot in
+     * {@link #control} (up to 8 with the deque's doubling). Without it, 40 peers sending acknowledged
+     * empty publishes and never reading the ACKs made a server with a 32 MiB budget hold 58.7 MiB of
+     * heap at 28.2 MiB {@code memoryInUse} (HostileProcessesTest a12d3).
+     */
+    static final int QUEUED_FRAME_OVERHEAD = 32;
 
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
@@ -83,8 +91,10 @@ final class Outbound {
     private final long[] connectionWindow = new long[1];
     /** Calls' frames and messages queued: the bound senders wait on. */
     private long queuedBytes;
-    /** Connection frames queued. */
+    /** Connection frames queued: their encoded sizes plus {@link #QUEUED_FRAME_OVERHEAD} each. */
     private long controlBytes;
+    /** Runs once the connection closes, when {@link #whenClosed} came while final frames were still going out. */
+    private Runnable onClosed;
     /** Deliveries queued by this connection's subscriptions together. */
     private long subscriptionBytes;
     /** What the three above have charged to the account, in steps. */
@@ -183,7 +193,7 @@ final class Outbound {
             if (closed || closeAfterFlush) {
                 return false;
             }
-            int n = FrameEncoder.encodedLength(frame);
+            int n = FrameEncoder.encodedLength(frame) + QUEUED_FRAME_OVERHEAD;
             if (controlBytes + n > maxControlBytes) {
                 return false;
             }
@@ -542,7 +552,7 @@ final class Outbound {
             dropStreamsLocked();
             for (Frame f : lastFrames) {
                 control.add(f);
-                controlBytes += FrameEncoder.encodedLength(f);
+                controlBytes += FrameEncoder.encodedLength(f) + QUEUED_FRAME_OVERHEAD;
             }
             syncChargeLocked();
             closeAfterFlush = true;
@@ -627,6 +637,7 @@ final class Outbound {
     /** Closes the connection now; queued frames are dropped. Idempotent. */
     void closeNow() {
         java.util.concurrent.ScheduledFuture<?> timer;
+        Runnable then;
         lock.lock();
         try {
             // Possibly only the sending side was shut (a lingering close): finish it, and let go of
@@ -642,6 +653,8 @@ final class Outbound {
             room.signalAll();
             timer = graceTimer;
             graceTimer = null;
+            then = onClosed;
+            onClosed = null;
         } finally {
             lock.unlock();
         }
@@ -649,6 +662,30 @@ final class Outbound {
             timer.cancel(false); // it holds this connection until it runs
         }
         connection.close();
+        if (then != null) {
+            then.run();
+        }
+    }
+
+    /**
+     * Runs {@code r} once this outbound holds nothing more: at once, unless final frames (an ERROR or
+     * GOAWAY, and the connection frames queued before them) are still going out, and then when they are
+     * out or the grace ends. A closing session gives its share of the memory budget back through this,
+     * so a peer that does not read cannot make closing connections hold their queues uncharged (40 peers
+     * that never read their ACKs: 44 MiB of heap held at 0.1 MiB {@code memoryInUse} through the grace,
+     * HostileProcessesTest a12d3). {@code r} must not throw.
+     */
+    void whenClosed(Runnable r) {
+        lock.lock();
+        try {
+            if (closeAfterFlush && !closed) {
+                onClosed = r;
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        r.run();
     }
 
     /** Bytes of calls' frames queued against the bound; for tests. */
@@ -958,14 +995,20 @@ final class Outbound {
      */
     private void finishAfterFinalFrames() {
         boolean closeNow;
+        Runnable then;
         lock.lock();
         try {
             stopWritingLocked();
             closed = true;
             closeNow = closeOnceFinalWritten;
             room.signalAll();
+            then = onClosed;
+            onClosed = null;
         } finally {
             lock.unlock();
+        }
+        if (then != null) {
+            then.run(); // everything queued is out
         }
         if (closeNow) {
             connection.close();
@@ -999,7 +1042,7 @@ final class Outbound {
             batch.add(f);
             int n = FrameEncoder.encodedLength(f);
             moved += n;
-            controlBytes -= n;
+            controlBytes -= n + QUEUED_FRAME_OVERHEAD;
         }
         // Each turn moves at least one frame or drops the source from the ring, so this ends.
         while (moved < budget && !ready.isEmpty()) {

@@ -23,10 +23,24 @@ final class SendQueue extends OutboundSource {
         }
     }
 
+    /**
+     * What a queued message costs the heap beyond its bytes and its length prefix, charged while it
+     * waits: its {@link PendingMessage} (24 bytes with compressed references), its slot in
+     * {@link #items} (up to 8 with the deque's doubling) and its array's header (16), as
+     * {@link StreamBase#MESSAGE_OVERHEAD_BYTES} is for a message received. Without it a queue of empty
+     * messages held about ten times what it counted: 8 connections whose client granted no credit,
+     * each with 64 server streams of empty messages, ran a server with a 32 MiB budget out of its 128 MiB
+     * heap while {@code memoryInUse} read under 32 MiB (HostileProcessesTest a12d2).
+     */
+    static final int QUEUED_MESSAGE_OVERHEAD = 48;
+
     int streamId;
     /** Credit the peer granted for this stream, in payload bytes. */
     long window;
-    /** Unsent bytes of queued messages, plus encoded sizes of queued frames. */
+    /**
+     * Unsent bytes of queued messages and their length prefixes, plus {@link #QUEUED_MESSAGE_OVERHEAD}
+     * per queued message, plus encoded sizes of queued frames: what the queue is charged and bounded by.
+     */
     long queuedBytes;
     /** Closed: nothing more may be queued, and what is queued is dropped. */
     boolean discarded;
@@ -106,7 +120,7 @@ final class SendQueue extends OutboundSource {
 
     void addMessage(byte[] data) {
         items.add(new PendingMessage(data));
-        queuedBytes += FrameLayout.MESSAGE_LENGTH_PREFIX + data.length;
+        queuedBytes += FrameLayout.MESSAGE_LENGTH_PREFIX + data.length + QUEUED_MESSAGE_OVERHEAD;
     }
 
     /** Drops everything queued; returns the bytes dropped. */
@@ -191,6 +205,7 @@ final class SendQueue extends OutboundSource {
                 break; // one fragment of an unfinished message per turn, so other streams interleave
             }
             items.poll();
+            queuedBytes -= QUEUED_MESSAGE_OVERHEAD;
         }
         return moved;
     }

@@ -606,7 +606,7 @@ abstract class Session {
         }
         pings.clear();
         onClosed(status);
-        account.close();
+        out.whenClosed(account::close); // what the outbound still holds stays charged until it is out
         OpenResources.closed(this);
         closed.complete(status);
     }

@@ -12,7 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link SendQueue}'s accounting: a frame sized when queued is taken at that size, in order. */
+/**
+ * {@link SendQueue}'s accounting: a frame sized when queued is taken at that size, in order; a message
+ * is counted with its length prefix and what holding it costs until its last fragment has gone.
+ */
 @Timeout(30)
 class SendQueueTest {
 
@@ -70,6 +73,29 @@ class SendQueueTest {
         Frame.Publish after = publish(40);
         q.addFrame(after);
         assertEquals(List.of(after), take(q, Integer.MAX_VALUE));
+        assertEquals(0, q.queuedBytes);
+    }
+
+    @Test
+    void aMessageIsCountedWithWhatHoldingItCostsUntilItsLastFragmentHasGone() {
+        // Credit for the empty message's prefix, the other's and 6 of its 12 bytes: it goes in two fragments.
+        SendQueue q = new SendQueue(2 * FrameLayout.MESSAGE_LENGTH_PREFIX + 6);
+        q.streamId = 1;
+        int perMessage = FrameLayout.MESSAGE_LENGTH_PREFIX + SendQueue.QUEUED_MESSAGE_OVERHEAD;
+        q.addMessage(new byte[0]);
+        q.addMessage(new byte[12]);
+        assertEquals(2L * perMessage + 12, q.queuedBytes, "an empty message costs as much to hold as any other");
+
+        List<Frame> first = take(q, Integer.MAX_VALUE);
+        assertEquals(2, first.size(), "the empty message, then the first fragment of the other");
+        assertEquals(SendQueue.QUEUED_MESSAGE_OVERHEAD + 6, q.queuedBytes, "the unfinished message keeps its overhead");
+
+        q.window += 6;
+        assertEquals(1, take(q, Integer.MAX_VALUE).size());
+        assertEquals(0, q.queuedBytes);
+
+        q.addMessage(new byte[3]);
+        assertEquals(perMessage + 3, q.clear(), "clear gives back all it counted");
         assertEquals(0, q.queuedBytes);
     }
 }

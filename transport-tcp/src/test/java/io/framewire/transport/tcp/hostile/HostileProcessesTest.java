@@ -1000,29 +1000,84 @@ class HostileProcessesTest {
         runAttack(Map.of(), () -> {
             Settings wide = Settings.builder().set(Setting.INITIAL_STREAM_WINDOW, Integer.MAX_VALUE)
                     .set(Setting.CONNECTION_WINDOW, Integer.MAX_VALUE).build();
-            Map<String, Long> handshakes = new TreeMap<>();
-            for (int c = 0; c < 12; c++) {
-                RawPeer p = attackers.connect(TcpOptions.defaults().withReceiveBufferSize(4096));
-                p.send(Handshake.clientHello(wide));
-                String first = Attackers.name(p.readFrame());
-                handshakes.merge(first, 1L, Long::sum);
-                if (!first.equals("HELLO")) {
-                    continue; // refused: the budget is full
-                }
-                Batch b = new Batch(p);
-                for (int s = 0; s < 64; s++) {
-                    int id = 2 * s + 1;
-                    b.add(new Frame.Call(id, MethodType.SERVER_STREAMING, -1, "test.Echo/Stream", Metadata.EMPTY))
-                            .add(Frame.Message.whole(id, "100x65536".getBytes(StandardCharsets.UTF_8))).add(new Frame.HalfClose(id));
-                }
-                b.flush();
-            }
+            Map<String, Long> handshakes = serverStreams(12, TcpOptions.defaults().withReceiveBufferSize(4096), wide, 64, "100x65536");
             await().atMost(Duration.ofSeconds(20)).until(() -> server.now().peakMemoryInUse() > DEFAULT_BUDGET / 2);
             Figures held = holding();
             row.note("12 x 64 streams of 6.4 MB, unread (handshakes: " + handshakes + "): held heap +" + mib(held.heap() - before.heap()) + ", memoryInUse "
                     + mib(held.memoryInUse()) + ", shed " + held.shed() + ", " + held.connections() + " conns left");
             return List.of(
                     () -> assertTrue(held.heap() - before.heap() <= budget + 16 * MIB, "held " + mib(held.heap() - before.heap())));
+        });
+    }
+
+    /**
+     * Empty response messages toward clients that grant no credit: 8 connections with a stream window
+     * of 0, each asking 64 server streams for 20,000 empty messages. Nothing can leave, so every
+     * message the handlers send waits in the outbound queue until a stream's bound (64 KiB) or the
+     * connection's (4 MiB) stops them; a message's 4 bytes of length prefix are not what holding it
+     * costs, and the budget must count the rest.
+     */
+    @Test
+    void a12d2_emptyResponseMessagesNoCreditToSendThem() throws Exception {
+        runAttack(Map.of(), () -> {
+            Settings zeroWindow = Settings.builder().set(Setting.INITIAL_STREAM_WINDOW, 0).build();
+            Map<String, Long> handshakes = serverStreams(8, TcpOptions.defaults(), zeroWindow, 64, "20000x0");
+            await().atMost(Duration.ofSeconds(30)).until(() -> server.now().peakMemoryInUse() > DEFAULT_BUDGET / 2);
+            Optional<Figures> held = figuresIfAnswered();
+            row.note("8 x 64 streams of 20,000 empty messages, no credit (handshakes: " + handshakes + ")"
+                    + held.map(f -> ": held heap +" + mib(f.heap() - before.heap()) + ", memoryInUse " + mib(f.memoryInUse())
+                            + ", shed " + f.shed() + ", " + f.connections() + " conns left").orElse(": admin unanswered"));
+            return List.of(
+                    () -> assertTrue(held.isPresent(), "the server did not answer its admin call while held"),
+                    () -> assertTrue(held.get().heap() - before.heap() <= budget + 16 * MIB,
+                            "held " + mib(held.get().heap() - before.heap()) + " MiB (budget " + mib(budget) + " MiB)"));
+        });
+    }
+
+    /**
+     * Acknowledged empty publishes from peers that never read the ACKs: 40 connections with a 4 KiB
+     * receive buffer each send as many as would keep their ACKs, by encoded size, just under the
+     * server's bound on queued connection frames (1 MiB); the server's socket send buffers are small,
+     * so the ACKs wait in its queues, not in the kernel's. An ACK's few encoded bytes are not what
+     * holding it costs: the budget must count the rest, the server refuses or sheds before its heap
+     * holds more than the budget, and a connection closed for not reading (ENHANCE_YOUR_CALM) stays
+     * charged while its queue waits out the close's grace.
+     */
+    @Test
+    void a12d3_acknowledgedPublishesWhoseAcksNobodyReads() throws Exception {
+        runAttack(Map.of("sendBufferSize", "16384"), () -> {
+            int ackLength = FrameEncoder.encodedLength(new Frame.Ack(1, StatusCode.OK, ""));
+            int perConnection = (int) ((MIB - 64 * KIB) / ackLength);
+            Map<String, Long> handshakes = new TreeMap<>();
+            for (int c = 0; c < 40; c++) {
+                RawPeer p = attackers.connect(TcpOptions.defaults().withReceiveBufferSize(4096));
+                p.send(Handshake.clientHello(Settings.defaults()));
+                String first = Attackers.name(p.readFrame());
+                handshakes.merge(first, 1L, Long::sum);
+                if (!first.equals("HELLO")) {
+                    continue; // refused: the budget is full
+                }
+                Batch b = new Batch(p);
+                try {
+                    for (int i = 1; i <= perConnection; i++) {
+                        b.add(new Frame.Publish(i, "acked.t", "", Metadata.EMPTY, new byte[0]));
+                    }
+                    b.flush();
+                } catch (IOException e) {
+                    handshakes.merge("closed while publishing", 1L, Long::sum); // shed
+                }
+            }
+            Optional<Figures> held = figuresIfAnswered();
+            row.note("40 x " + perConnection + " acked empty publishes, ACKs unread (" + handshakes + ")"
+                    + held.map(f -> ": held heap +" + mib(f.heap() - before.heap()) + ", memoryInUse " + mib(f.memoryInUse())
+                            + ", shed " + f.shed() + ", " + f.connections() + " conns left").orElse(": admin unanswered"));
+            return List.of(
+                    () -> assertTrue(held.isPresent(), "the server did not answer its admin call while held"),
+                    () -> assertTrue(held.get().heap() - before.heap() <= budget + 16 * MIB,
+                            "held " + mib(held.get().heap() - before.heap()) + " MiB (budget " + mib(budget) + " MiB)"),
+                    // What it holds is what it counts, closing connections included: they are charged until their queues are gone.
+                    () -> assertTrue(held.get().heap() - before.heap() <= held.get().memoryInUse() + 16 * MIB,
+                            "held " + mib(held.get().heap() - before.heap()) + " MiB, counted " + mib(held.get().memoryInUse()) + " MiB"));
         });
     }
 
@@ -1295,6 +1350,33 @@ class HostileProcessesTest {
     }
 
     // --- attack pieces ---
+
+    /**
+     * {@code connections} connections with {@code options}, each handshaking with {@code settings} and
+     * asking {@code streams} server streams of {@code spec} ({@code "COUNTxSIZE"}, HostileServerMain's
+     * Stream), then reading nothing; returns how many got each first frame from the server.
+     */
+    private Map<String, Long> serverStreams(int connections, TcpOptions options, Settings settings, int streams,
+                                            String spec) throws IOException {
+        Map<String, Long> handshakes = new TreeMap<>();
+        for (int c = 0; c < connections; c++) {
+            RawPeer p = attackers.connect(options);
+            p.send(Handshake.clientHello(settings));
+            String first = Attackers.name(p.readFrame());
+            handshakes.merge(first, 1L, Long::sum);
+            if (!first.equals("HELLO")) {
+                continue; // refused: the budget is full
+            }
+            Batch b = new Batch(p);
+            for (int s = 0; s < streams; s++) {
+                int id = 2 * s + 1;
+                b.add(new Frame.Call(id, MethodType.SERVER_STREAMING, -1, "test.Echo/Stream", Metadata.EMPTY))
+                        .add(Frame.Message.whole(id, spec.getBytes(StandardCharsets.UTF_8))).add(new Frame.HalfClose(id));
+            }
+            b.flush();
+        }
+        return handshakes;
+    }
 
     /** A subscriber to {@code topic} with BLOCK (asking a 60 s block timeout), a queue of 4, and no delivery credit ever. */
     private void creditlessBlockSubscriber(String topic) throws Exception {
