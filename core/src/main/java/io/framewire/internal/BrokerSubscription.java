@@ -50,6 +50,17 @@ final class BrokerSubscription extends OutboundSource {
 
     /** A DELIVER's header and sequence number. */
     private static final int DELIVER_HEADER = FrameLayout.HEADER_LENGTH + FrameLayout.DELIVER_OVERHEAD;
+    /**
+     * What a queued delivery costs the heap beyond its payload, counted toward the connection's bound on
+     * queued deliveries and the memory budget (not toward the subscriber's own {@code max bytes}, which
+     * PROTOCOL.md defines in payload bytes): the shared message's objects, its topic's string, its slot.
+     * Measured: 1.42 million empty publishes queued for a creditless subscriber (one each on 1,000
+     * topics) held about 120 MiB, 85 bytes each, and ran a server with a 32 MiB budget out of its
+     * 128 MiB heap while each counted 11 (HostileProcessesTest a12d4); rounded up, as
+     * {@link InboundPublishes#PUBLISH_OVERHEAD_BYTES}. Each subscription a message is queued for pays
+     * it, so a message shared by several is over-counted: the safe side.
+     */
+    static final int QUEUED_DELIVERY_OVERHEAD = 96;
 
     /** What an offer did. */
     enum Outcome { QUEUED, DROPPED, TIMED_OUT, TOO_LARGE, DISCONNECTED, CLOSED, WOULD_BLOCK }
@@ -94,6 +105,7 @@ final class BrokerSubscription extends OutboundSource {
     /** The sequence number of the queue's head: its message's, or its gap's first. */
     private long headSequence = 1;
     private int queuedMessages;
+    /** Payload bytes of the queued messages: what {@link #maxBytes}, the subscriber's bound, counts. */
     private long queuedBytes;
     private boolean closed;
     /** What a DISCONNECT cut off: the gap the subscriber is told of. */
@@ -128,7 +140,7 @@ final class BrokerSubscription extends OutboundSource {
     /** Whether the queue would take a message of {@code bytes} without overflowing. Lock held. */
     private boolean hasRoom(long bytes) {
         return queuedMessages < maxMessages && queuedBytes + bytes <= maxBytes
-                && out().subscriptionBytesLocked() + bytes <= connectionMaxBytes;
+                && out().subscriptionBytesLocked() + bytes + QUEUED_DELIVERY_OVERHEAD <= connectionMaxBytes;
     }
 
     /** Whether the queue has room now (for choosing a queue-group member); a hint, not a promise. */
@@ -271,13 +283,13 @@ final class BrokerSubscription extends OutboundSource {
         queue.add(m);
         queuedMessages++;
         queuedBytes += m.size();
-        out().subscriptionBytesChangedLocked(m.size());
+        out().subscriptionBytesChangedLocked(m.size() + QUEUED_DELIVERY_OVERHEAD);
     }
 
     private void clearLocked() {
         queue.clear();
+        out().subscriptionBytesChangedLocked(-(queuedBytes + (long) queuedMessages * QUEUED_DELIVERY_OVERHEAD));
         queuedMessages = 0;
-        out().subscriptionBytesChangedLocked(-queuedBytes);
         queuedBytes = 0;
     }
 
@@ -309,7 +321,7 @@ final class BrokerSubscription extends OutboundSource {
         Offered oldest = (Offered) queue.pollFirst();
         queuedMessages--;
         queuedBytes -= oldest.size();
-        out().subscriptionBytesChangedLocked(-oldest.size());
+        out().subscriptionBytesChangedLocked(-(oldest.size() + QUEUED_DELIVERY_OVERHEAD));
         GapEntry last = leading.peekLast();
         if (last != null && last.reason == GapReason.DROPPED_OLDEST && last.last == seq - 1) {
             last.last = seq;
@@ -373,7 +385,7 @@ final class BrokerSubscription extends OutboundSource {
                 credit--;
                 queuedMessages--;
                 queuedBytes -= m.size();
-                out().subscriptionBytesChangedLocked(-m.size());
+                out().subscriptionBytesChangedLocked(-(m.size() + QUEUED_DELIVERY_OVERHEAD));
             } else {
                 break;
             }
